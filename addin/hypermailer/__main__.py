@@ -1,0 +1,3 @@
+from hypermailer.cli import main
+
+main()

@@ -1,0 +1,89 @@
+"""Message catalogues: Hebrew first, English available.
+
+Source strings (msgids) are English. The Hebrew catalogue lives in
+``locale/he/LC_MESSAGES/hypermailer.po`` and is compiled in memory with Babel
+when first used, so no compiled ``.mo`` file can fall out of date.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+import os
+from functools import cache
+from importlib import resources
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+DOMAIN = "hypermailer"
+LANGUAGES = ("he", "en")
+DEFAULT_LANGUAGE = "he"
+
+_active = DEFAULT_LANGUAGE
+
+
+@cache
+def translations(language: str) -> gettext.NullTranslations:
+    """Load the catalogue for *language*; English is the msgids themselves."""
+    if language == "en":
+        return gettext.NullTranslations()
+    po_file = resources.files("hypermailer") / "locale" / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with po_file.open("rb") as stream:
+        catalog = read_po(stream, locale=language, domain=DOMAIN)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def normalise_language(value: str | None) -> str | None:
+    """Map a locale name such as ``he_IL.UTF-8`` or ``English`` to ``he``/``en``."""
+    if not value:
+        return None
+    text = value.strip().lower()
+    if text.startswith(("he", "iw", "עברית")):
+        return "he"
+    if text.startswith("en"):
+        return "en"
+    return None
+
+
+def language_from_environment() -> str:
+    """Pick the language from HYPERMAILER_LANG, then the POSIX locale variables.
+
+    A locale that is neither Hebrew nor English (including ``C``) gives Hebrew,
+    because Hebrew is the product's first language.
+    """
+    for variable in ("HYPERMAILER_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        language = normalise_language(os.environ.get(variable))
+        if language:
+            return language
+    return DEFAULT_LANGUAGE
+
+
+def set_language(language: str) -> None:
+    """Make *language* (``he`` or ``en``) the language of every later message."""
+    global _active
+    if language not in LANGUAGES:
+        raise ValueError(f"unsupported language {language!r}; expected one of {LANGUAGES}")
+    _active = language
+
+
+def get_language() -> str:
+    return _active
+
+
+def _(message: str) -> str:
+    """Translate *message* into the active language."""
+    return translations(_active).gettext(message)
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    """Translate a message whose form depends on *count*."""
+    return translations(_active).ngettext(singular, plural, count)
+
+
+def translate_in(language: str, message: str) -> str:
+    """Translate *message* into *language* without changing the active one."""
+    return translations(language).gettext(message)

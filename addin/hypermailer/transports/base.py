@@ -1,0 +1,48 @@
+"""The interface every transport implements."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a transport reports for one accepted message.
+
+    ``reply`` is the server's final reply text (SMTP) or the written file's
+    path (pickup); ``refused`` lists envelope recipients the server refused
+    while accepting the others.
+    """
+
+    reply: str
+    refused: tuple[str, ...] = ()
+
+
+class Transport(ABC):
+    """Sends message bytes to envelope recipients.
+
+    Use as a context manager or call :meth:`open` and :meth:`close`. ``send``
+    opens the connection when it is not open. Failures raise subclasses of
+    :class:`hypermailer.errors.TransportError`.
+    """
+
+    def __enter__(self) -> "Transport":
+        self.open()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @abstractmethod
+    def open(self) -> None:
+        """Connect (or prepare the folder); do nothing if already open."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release what :meth:`open` acquired; never raises."""
+
+    @abstractmethod
+    def send(self, sender: str, recipients: Sequence[str], message: bytes) -> Delivery:
+        """Deliver one message to its envelope recipients."""
