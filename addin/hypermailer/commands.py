@@ -1,0 +1,274 @@
+"""What each CLI command does, between option parsing and the core.
+
+Each ``run_*`` function returns the process exit code.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from hypermailer import credentials, output, session
+from hypermailer.campaign import Mailbox
+from hypermailer.checking import CheckReport, build_message, check_campaign
+from hypermailer.compose import message_bytes, new_message_id
+from hypermailer.engine import Options, pending_recipients, send_campaign
+from hypermailer.errors import ConfigurationError
+from hypermailer.i18n import _
+from hypermailer.mailboxes import available_mailboxes, find_mailbox
+from hypermailer.pacing import Pacer
+from hypermailer.clock import SystemClock
+
+EXIT_OK, EXIT_ROWS_FAILED, EXIT_CONFIGURATION = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    assume_yes: bool = False
+    dry_run: bool = False
+    limit: int | None = None
+    rows_text: str = ""
+    retry_uncertain: bool = False
+    test_address: str | None = None
+    write_status: bool | None = None
+
+
+def run_check(path: Path, overrides: session.Overrides, write_status: bool | None) -> int:
+    campaign, mailbox, report = _load_and_check(path, overrides)
+    output.show_problems(report)
+    output.show_check_summary(report)
+    entries = session.journal_entries(session.campaign_id_for(campaign))
+    session.write_back(campaign, report, entries,
+                       write_status=_should_write(campaign, write_status))
+    return EXIT_CONFIGURATION if report.fatal else _exit_for_problems(report)
+
+
+def run_preview(path: Path, overrides: session.Overrides, row: int | None,
+                output_file: Path | None) -> int:
+    campaign, mailbox, report = _load_and_check(path, overrides)
+    if report.fatal:
+        output.show_problems(report)
+        return EXIT_CONFIGURATION
+    recipient = _pick_row(report, row)
+    message = build_message(campaign, mailbox, report.templates, recipient,
+                            message_id=new_message_id(mailbox.from_address),
+                            date=datetime.now(timezone.utc))
+    if output_file is None:
+        _print_message(message)
+    elif output_file.suffix.lower() in (".html", ".htm"):
+        html = message.get_body(preferencelist=("html",)).get_content()
+        output_file.write_text(html, encoding="utf-8")
+    else:
+        output_file.write_bytes(message_bytes(message))
+    if output_file is not None:
+        output.console.print(_("Row {row} saved to {path}.").format(row=recipient.row,
+                                                                    path=output_file))
+    return EXIT_OK
+
+
+def run_send(path: Path, overrides: session.Overrides, request: SendRequest) -> int:
+    campaign, mailbox, report = _load_and_check(path, overrides)
+    output.show_problems(report)
+    if report.fatal:
+        output.show_check_summary(report)
+        return EXIT_CONFIGURATION
+    if request.test_address is not None:
+        return _send_test(campaign, mailbox, report, request)
+
+    campaign = session.ensure_campaign_id(campaign)
+    options = Options(rows=_parse_rows(request.rows_text), limit=request.limit,
+                      retry_uncertain=request.retry_uncertain)
+    with session.open_journal(campaign.campaign_id) as journal:
+        pending = pending_recipients(report, journal, options)
+        output.show_check_summary(report)
+        if request.dry_run:
+            output.console.print(_("Dry run: {count} messages rendered and checked; nothing was "
+                                   "sent.").format(count=len(pending)))
+            return _exit_for_problems(report)
+        if not pending:
+            output.console.print(_("Nothing to send: every valid row was already handled in "
+                                   "campaign {campaign}.").format(campaign=campaign.campaign_id))
+            session.write_back(campaign, report, journal.entries,
+                               write_status=_should_write(campaign, request.write_status))
+            return _exit_for_problems(report)
+        if not request.assume_yes:
+            _confirm(len(pending), mailbox)
+
+        transport = session.open_transport(mailbox)
+        summary = None
+        try:
+            with output.progress_bar(len(pending)) as advance:
+                summary = send_campaign(campaign, mailbox, report, transport, journal,
+                                        options=options, on_progress=advance)
+        finally:
+            session.write_back(campaign, report, journal.entries, summary=summary,
+                               write_status=_should_write(campaign, request.write_status))
+    output.show_run_summary(summary)
+    if summary.stopped:
+        return EXIT_CONFIGURATION
+    return EXIT_OK if summary.all_went and not report.errors else EXIT_ROWS_FAILED
+
+
+def _send_test(campaign, mailbox: Mailbox, report: CheckReport, request: SendRequest) -> int:
+    address = request.test_address or campaign.test_address
+    if not address:
+        raise ConfigurationError(_("No test address: fill the TestAddress cell or give --test "
+                                   "ADDRESS."))
+    rows = _parse_rows(request.rows_text)
+    recipient = _pick_row(report, min(rows) if rows else None)
+    message = build_message(campaign, mailbox, report.templates, recipient,
+                            message_id=new_message_id(mailbox.from_address),
+                            date=datetime.now(timezone.utc), to_address=address)
+    with session.open_transport(mailbox) as transport:
+        delivery = transport.send(mailbox.from_address, [address], message_bytes(message))
+    output.console.print(_("Test message for row {row} sent to {address}: {reply}").format(
+        row=recipient.row, address=address, reply=delivery.reply))
+    return EXIT_OK
+
+
+def run_mailbox_list(mailbox_file: Path | None, workbook: Path | None) -> int:
+    table = output.Table(show_header=True, header_style="bold")
+    for title in (_("Name"), _("From"), _("Kind"), _("Server"), _("Security"), _("Password")):
+        table.add_column(title)
+    for mailbox in _mailboxes(mailbox_file, workbook):
+        server = str(mailbox.folder) if mailbox.kind == "pickup" else f"{mailbox.host}:{mailbox.port}"
+        stored = ""
+        if mailbox.kind == "smtp" and mailbox.username:
+            stored = _("stored") if credentials.get_password(mailbox) else _("missing")
+        security = mailbox.security.value if mailbox.kind == "smtp" else ""
+        table.add_row(mailbox.name, mailbox.from_address, mailbox.kind, server, security, stored)
+    output.console.print(table)
+    return EXIT_OK
+
+
+def run_mailbox_test(name: str, mailbox_file: Path | None, workbook: Path | None) -> int:
+    mailbox = find_mailbox(name, _mailboxes(mailbox_file, workbook))
+    transport = session.open_transport(mailbox)
+    for step in transport.verify():
+        output.console.print(f"✓ {step}")
+    output.console.print(_("Mailbox {name} works.").format(name=mailbox.name))
+    return EXIT_OK
+
+
+def run_mailbox_login(name: str, mailbox_file: Path | None, workbook: Path | None,
+                      password_stdin: bool) -> int:
+    mailbox = find_mailbox(name, _mailboxes(mailbox_file, workbook))
+    if mailbox.kind != "smtp" or not mailbox.username:
+        raise ConfigurationError(_("Mailbox {name} has no user name, so it needs no password.")
+                                 .format(name=mailbox.name))
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt(_("Password for {user} on {host}").format(
+            user=mailbox.username, host=mailbox.host), hide_input=True)
+    if not password:
+        raise ConfigurationError(_("The password is empty; nothing was stored."))
+    credentials.set_password(mailbox, password)
+    output.console.print(_("Password for mailbox {name} stored in the system keyring.").format(
+        name=mailbox.name))
+    return EXIT_OK
+
+
+def run_mailbox_logout(name: str, mailbox_file: Path | None, workbook: Path | None) -> int:
+    mailbox = find_mailbox(name, _mailboxes(mailbox_file, workbook))
+    if credentials.delete_password(mailbox):
+        output.console.print(_("Password for mailbox {name} removed.").format(name=mailbox.name))
+    else:
+        output.console.print(_("No password was stored for mailbox {name}.").format(
+            name=mailbox.name))
+    return EXIT_OK
+
+
+def run_workbook_new(path: Path, language: str, force: bool) -> int:
+    from hypermailer.workbook.build import build_workbook
+    if path.exists() and not force:
+        raise ConfigurationError(_("{path} already exists. Choose another name or add --force.")
+                                 .format(path=path))
+    if path.suffix.lower() not in (".xlsm", ".xlsx"):
+        raise ConfigurationError(_("{path}: the workbook name must end in .xlsm or .xlsx.")
+                                 .format(path=path))
+    build_workbook(path, language=language)
+    output.console.print(_("Created {path}. Try: hypermailer send {path}").format(path=path))
+    return EXIT_OK
+
+
+def _load_and_check(path: Path, overrides: session.Overrides):
+    campaign = session.load_campaign(path, overrides)
+    mailbox = session.choose_mailbox(campaign, overrides.mailbox_file)
+    return campaign, mailbox, check_campaign(campaign, mailbox)
+
+
+def _mailboxes(mailbox_file: Path | None, workbook: Path | None) -> tuple[Mailbox, ...]:
+    workbook_mailboxes = ()
+    if workbook is not None:
+        from hypermailer.workbook.reader import read_campaign
+        workbook_mailboxes = read_campaign(workbook.resolve()).mailboxes
+    return available_mailboxes(workbook_mailboxes, mailbox_file)
+
+
+def _pick_row(report: CheckReport, row: int | None):
+    if not report.ready:
+        raise ConfigurationError(_("No row can be sent; run `hypermailer check` to see why."))
+    if row is None:
+        return report.ready[0]
+    for recipient in report.ready:
+        if recipient.row == row:
+            return recipient
+    reasons = "; ".join(problem.message for problem in report.problems_for(row))
+    raise ConfigurationError(_("Row {row} is not a valid recipient row. {reasons}").format(
+        row=row, reasons=reasons))
+
+
+def _parse_rows(text: str) -> set[int] | None:
+    """Parse ``2-10,15`` into a set of sheet row numbers; empty text selects every row."""
+    if not text.strip():
+        return None
+    rows: set[int] = set()
+    try:
+        for part in text.replace(" ", "").split(","):
+            first, _dash, last = part.partition("-")
+            start, end = int(first), int(last or first)
+            if start > end or start < 1:
+                raise ValueError(part)
+            rows.update(range(start, end + 1))
+    except ValueError as error:
+        raise click.BadParameter(_("{text!r} is not a row list; write it like 2-10,15.").format(
+            text=text), param_hint="--rows") from error
+    return rows
+
+
+def _confirm(count: int, mailbox: Mailbox) -> None:
+    pacer = Pacer(SystemClock(), per_minute=mailbox.per_minute, per_day=mailbox.per_day)
+    minutes = pacer.seconds_for(count) / 60
+    question = _("Send {count} messages through mailbox {mailbox} ({sender})?").format(
+        count=count, mailbox=mailbox.name, sender=mailbox.from_address)
+    if minutes >= 1:
+        question += " " + _("At {rate} messages a minute this takes about {minutes:.0f} minutes."
+                            ).format(rate=mailbox.per_minute, minutes=minutes)
+    click.confirm(question, abort=True)
+
+
+def _print_message(message) -> None:
+    for name in ("From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID"):
+        if message[name]:
+            output.console.print(f"{name}: {message[name]}", markup=False)
+    attachments = [part.get_filename() for part in message.iter_attachments()]
+    if attachments:
+        output.console.print(_("Attachments: {names}").format(names=", ".join(attachments)))
+    output.console.print()
+    output.console.print(message.get_body(preferencelist=("plain",)).get_content(), markup=False)
+
+
+def _should_write(campaign, write_status: bool | None) -> bool:
+    if write_status is None:
+        return campaign.is_hypermailer_workbook
+    return write_status
+
+
+def _exit_for_problems(report: CheckReport) -> int:
+    return EXIT_ROWS_FAILED if report.errors else EXIT_OK
+

@@ -1,0 +1,189 @@
+"""Send a checked campaign: pacing, retries, the journal, and per-row outcomes.
+
+The engine has no user interface and prints nothing. Front ends pass a
+progress callback and turn the returned :class:`RunSummary` into statuses,
+messages and exit codes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+
+from hypermailer import journal as events
+from hypermailer.campaign import Campaign, Mailbox
+from hypermailer.checking import CheckReport, build_message
+from hypermailer.clock import SystemClock
+from hypermailer.compose import message_bytes, new_message_id
+from hypermailer.errors import (ConfigurationError, ConnectError, HyperMailerError,
+                                PermanentFailure, TemporaryFailure, TLSError, TransportError,
+                                UncertainDelivery, AuthenticationError)
+from hypermailer.i18n import _
+from hypermailer.journal import Journal
+from hypermailer.pacing import Pacer
+from hypermailer.recipients import Recipient
+from hypermailer.transports.base import Transport
+
+log = logging.getLogger(__name__)
+
+#: Errors after which no further row can succeed, so the run stops.
+STOPPING_ERRORS = (AuthenticationError, TLSError, ConfigurationError, ConnectError)
+
+
+@dataclass
+class RunSummary:
+    """What one run did. ``outcomes`` maps sheet rows to journal events of this run."""
+
+    campaign_id: str
+    mailbox: str
+    sent: int = 0
+    failed: int = 0
+    uncertain: int = 0
+    deferred: int = 0
+    already_done: int = 0
+    not_selected: int = 0
+    stopped: str = ""
+    outcomes: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def all_went(self) -> bool:
+        return not (self.failed or self.uncertain or self.deferred or self.stopped)
+
+
+@dataclass
+class Options:
+    """Run options chosen by the user.
+
+    ``rows`` restricts the run to these sheet rows; ``limit`` caps the number
+    of messages handed to the transport; ``retry_uncertain`` sends again rows
+    that may have been sent.
+    """
+
+    rows: Collection[int] | None = None
+    limit: int | None = None
+    retry_uncertain: bool = False
+    max_attempts: int = 3
+    backoff_seconds: float = 2.0
+
+
+ProgressCallback = Callable[[int, int, Recipient, str], None]
+
+
+def pending_recipients(report: CheckReport, journal: Journal, options: Options,
+                       summary: RunSummary | None = None) -> list[Recipient]:
+    """Return the checked recipients this run will send, in sheet order."""
+    pending = []
+    for recipient in report.ready:
+        if options.rows is not None and recipient.row not in options.rows:
+            if summary:
+                summary.not_selected += 1
+            continue
+        entry = journal.entries.get(recipient.key)
+        if entry and entry.event in events.FINAL:
+            resend = options.retry_uncertain and entry.event in (events.UNCERTAIN, events.ATTEMPT)
+            if not resend:
+                if summary:
+                    summary.already_done += 1
+                continue
+        pending.append(recipient)
+    if options.limit is not None:
+        pending = pending[:options.limit]
+    return pending
+
+
+def send_campaign(campaign: Campaign, mailbox: Mailbox, report: CheckReport,
+                  transport: Transport, journal: Journal, *, options: Options | None = None,
+                  clock=None, on_progress: ProgressCallback | None = None) -> RunSummary:
+    """Send every pending checked row of *campaign* through *transport*.
+
+    Rows the journal marks as sent, failed or possibly sent are skipped. One
+    failing row never stops the others; an authentication, TLS, configuration
+    or connection failure stops the run, and the remaining rows stay pending.
+    """
+    options = options or Options()
+    clock = clock or SystemClock()
+    summary = RunSummary(campaign_id=journal.campaign_id, mailbox=mailbox.name)
+    pending = pending_recipients(report, journal, options, summary)
+    pacer = Pacer(clock, per_minute=mailbox.per_minute, per_day=mailbox.per_day)
+
+    try:
+        for done, recipient in enumerate(pending, start=1):
+            pacer.wait()
+            event = _send_one(campaign, mailbox, report, transport, journal, clock, options,
+                              recipient, summary)
+            summary.outcomes[recipient.row] = event
+            if on_progress:
+                on_progress(done, len(pending), recipient, event)
+            if summary.stopped:
+                break
+    finally:
+        transport.close()
+    return summary
+
+
+def _send_one(campaign: Campaign, mailbox: Mailbox, report: CheckReport, transport: Transport,
+              journal: Journal, clock, options: Options, recipient: Recipient,
+              summary: RunSummary) -> str:
+    message_id = new_message_id(mailbox.from_address)
+    message = build_message(campaign, mailbox, report.templates, recipient,
+                            message_id=message_id, date=clock.now())
+    data = message_bytes(message)
+    envelope = [recipient.address, *recipient.cc]
+
+    journal.record(events.ATTEMPT, recipient.key, recipient.row, message_id=message_id)
+    for attempt in range(1, options.max_attempts + 1):
+        try:
+            delivery = transport.send(mailbox.from_address, envelope, data)
+        except UncertainDelivery as error:
+            return _record(journal, summary, events.UNCERTAIN, recipient, message_id, error)
+        except PermanentFailure as error:
+            return _record(journal, summary, events.FAILED, recipient, message_id, error)
+        except STOPPING_ERRORS as error:
+            if isinstance(error, ConnectError) and attempt < options.max_attempts:
+                _back_off(transport, clock, options, attempt, recipient, error)
+                continue
+            summary.stopped = str(error)
+            return _record(journal, summary, events.DEFERRED, recipient, message_id, error)
+        except (TemporaryFailure, TransportError) as error:
+            if attempt < options.max_attempts:
+                _back_off(transport, clock, options, attempt, recipient, error)
+                continue
+            return _record(journal, summary, events.DEFERRED, recipient, message_id, error)
+        except HyperMailerError as error:
+            summary.stopped = str(error)
+            return _record(journal, summary, events.DEFERRED, recipient, message_id, error)
+
+        reply = delivery.reply
+        if delivery.refused:
+            reply = _("{reply}; refused: {addresses}").format(
+                reply=reply, addresses=", ".join(delivery.refused))
+        journal.record(events.SENT, recipient.key, recipient.row, message_id=message_id,
+                       reply=reply)
+        summary.sent += 1
+        log.info("row %d sent, Message-ID %s", recipient.row, message_id)
+        return events.SENT
+    raise AssertionError("the retry loop always returns")
+
+
+def _back_off(transport: Transport, clock, options: Options, attempt: int,
+              recipient: Recipient, error: Exception) -> None:
+    """Close the connection and wait before the next attempt on a fresh one."""
+    delay = options.backoff_seconds * 2 ** (attempt - 1)
+    log.warning("row %d: %s; retrying in %.0f s (attempt %d of %d)", recipient.row, error, delay,
+                attempt + 1, options.max_attempts)
+    transport.close()
+    clock.sleep(delay)
+
+
+def _record(journal: Journal, summary: RunSummary, event: str, recipient: Recipient,
+            message_id: str, error: Exception) -> str:
+    code = getattr(error, "code", None)
+    reply = getattr(error, "reply", None) or str(error)
+    journal.record(event, recipient.key, recipient.row, message_id=message_id, code=code,
+                   reply=reply)
+    counter = {events.FAILED: "failed", events.UNCERTAIN: "uncertain",
+               events.DEFERRED: "deferred"}[event]
+    setattr(summary, counter, getattr(summary, counter) + 1)
+    log.error("row %d %s: %s", recipient.row, event, error)
+    return event

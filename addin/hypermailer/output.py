@@ -1,0 +1,79 @@
+"""Terminal output for the CLI: problem tables, summaries and the progress bar."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                           TimeElapsedColumn, TimeRemainingColumn)
+from rich.table import Table
+
+from hypermailer.checking import CheckReport
+from hypermailer.engine import RunSummary
+from hypermailer.i18n import _
+
+console = Console(stderr=False, highlight=False)
+errors = Console(stderr=True, highlight=False)
+
+SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
+
+
+def show_problems(report: CheckReport) -> None:
+    """Print one line per problem, campaign-level ones first."""
+    if not report.problems:
+        return
+    table = Table(show_header=True, header_style="bold", expand=False)
+    table.add_column(_("Row"), justify="right")
+    table.add_column(_("Severity"))
+    table.add_column(_("Problem"), overflow="fold")
+    ordered = sorted(report.problems, key=lambda problem: (problem.row or 0))
+    for problem in ordered:
+        row = "" if problem.row is None else str(problem.row)
+        severity = {"error": _("error"), "warning": _("warning"), "info": _("skipped")}.get(
+            problem.severity, problem.severity)
+        table.add_row(row, f"[{SEVERITY_STYLE.get(problem.severity, '')}]{severity}[/]",
+                      problem.message)
+    console.print(table)
+
+
+def show_check_summary(report: CheckReport) -> None:
+    errors_count = sum(1 for problem in report.problems if problem.severity == "error")
+    warnings = sum(1 for problem in report.problems if problem.severity == "warning")
+    skipped = sum(1 for problem in report.problems if problem.severity == "info")
+    console.print(_("Ready to send: {ready}. Errors: {errors}. Warnings: {warnings}. "
+                    "Skipped on purpose (duplicate, unsubscribed, hidden): {skipped}. "
+                    "Mailbox: {mailbox}.").format(
+        ready=len(report.ready), errors=errors_count, warnings=warnings, skipped=skipped,
+        mailbox=report.mailbox.name))
+
+
+def show_run_summary(summary: RunSummary) -> None:
+    console.print(_("Campaign {campaign} through {mailbox}: sent {sent}, failed {failed}, "
+                    "may have been sent {uncertain}, postponed {deferred}, already done "
+                    "earlier {done}.").format(
+        campaign=summary.campaign_id, mailbox=summary.mailbox, sent=summary.sent,
+        failed=summary.failed, uncertain=summary.uncertain, deferred=summary.deferred,
+        done=summary.already_done))
+    if summary.uncertain:
+        console.print(_("{count} messages may have been sent: the connection ended before the "
+                        "server replied. Check with the recipients, or send them again with "
+                        "--retry-uncertain.").format(count=summary.uncertain))
+    if summary.stopped:
+        errors.print(_("The run stopped: {reason}").format(reason=summary.stopped),
+                     style="red", markup=False)
+
+
+@contextmanager
+def progress_bar(total: int):
+    """Yield a callback that advances a progress bar with an ETA on standard error."""
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), TimeRemainingColumn(), console=errors,
+                        transient=False)
+    with progress:
+        task = progress.add_task(_("Sending"), total=total)
+
+        def advance(done, _total, _recipient, _event):
+            progress.update(task, completed=done)
+
+        yield advance

@@ -1,0 +1,180 @@
+"""Front-end glue shared by the CLI and the Excel entry points.
+
+Loads a campaign from a file plus options, picks the mailbox and the campaign
+id, opens the transport, and writes statuses and the log row back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+from hypermailer import credentials, paths
+from hypermailer.campaign import BodyFormat, Campaign, Mailbox
+from hypermailer.checking import CheckReport
+from hypermailer.engine import RunSummary
+from hypermailer.errors import ConfigurationError
+from hypermailer.i18n import _
+from hypermailer.journal import Journal, read_entries, journal_path
+from hypermailer.mailboxes import available_mailboxes, find_mailbox
+from hypermailer.status import row_statuses
+from hypermailer.transports import make_transport
+from hypermailer.transports.base import Transport
+from hypermailer.workbook.reader import is_hypermailer_workbook, read_campaign, read_table_file
+from hypermailer.workbook.writer import update_workbook
+
+FORMAT_BY_SUFFIX = {".html": BodyFormat.HTML, ".htm": BodyFormat.HTML,
+                    ".md": BodyFormat.MARKDOWN, ".markdown": BodyFormat.MARKDOWN}
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """Campaign settings given on the command line; empty values change nothing."""
+
+    subject: str = ""
+    body: str = ""
+    body_file: Path | None = None
+    body_format: BodyFormat | None = None
+    template_file: Path | None = None
+    attachments: tuple[Path, ...] = ()
+    mailbox: str = ""
+    reply_to: str = ""
+    campaign_id: str = ""
+    mailbox_file: Path | None = None
+
+
+def load_campaign(path: Path, overrides: Overrides = Overrides()) -> Campaign:
+    """Read *path* (a HyperMailer workbook, another workbook, or CSV) and apply *overrides*."""
+    path = path.resolve()
+    if not path.exists():
+        raise ConfigurationError(_("The file {path} does not exist.").format(path=path))
+    if path.suffix.lower() in (".xlsx", ".xlsm") and is_hypermailer_workbook(path):
+        campaign = read_campaign(path)
+    else:
+        campaign = Campaign(table=read_table_file(path), subject="", body="",
+                            base_folder=path.parent, source_path=path)
+    campaign = _apply(campaign, overrides)
+
+    if not campaign.subject.strip():
+        raise ConfigurationError(_("{path}: the subject is empty. Fill the Subject cell or give "
+                                   "--subject.").format(path=path))
+    if not campaign.body.strip():
+        raise ConfigurationError(_("{path}: the body is empty. Fill the Body cell or give --body "
+                                   "or --body-file.").format(path=path))
+    return campaign
+
+
+def _apply(campaign: Campaign, overrides: Overrides) -> Campaign:
+    changes: dict[str, object] = {}
+    if overrides.body_file is not None:
+        changes["body"] = _read_text(overrides.body_file)
+        changes["body_format"] = FORMAT_BY_SUFFIX.get(overrides.body_file.suffix.lower(),
+                                                      BodyFormat.TEXT)
+    if overrides.body:
+        changes["body"] = overrides.body
+    if overrides.body_format is not None:
+        changes["body_format"] = overrides.body_format
+    if overrides.template_file is not None:
+        changes["organisation_template"] = _read_text(overrides.template_file)
+    if overrides.attachments:
+        changes["attachments"] = (*campaign.attachments,
+                                  *(path.resolve() for path in overrides.attachments))
+    for name in ("subject", "reply_to", "campaign_id"):
+        if getattr(overrides, name):
+            changes[name] = getattr(overrides, name)
+    if overrides.mailbox:
+        changes["mailbox_name"] = overrides.mailbox
+    return replace(campaign, **changes)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise ConfigurationError(_("Cannot read {path}: {error}").format(
+            path=path, error=error.strerror or error)) from error
+    except UnicodeDecodeError as error:
+        raise ConfigurationError(_("{path} is not UTF-8 text. Save it as UTF-8 and try again.")
+                                 .format(path=path)) from error
+
+
+def choose_mailbox(campaign: Campaign, mailbox_file: Path | None = None) -> Mailbox:
+    """Return the campaign's mailbox from the workbook, the TOML file or the built-in outbox."""
+    mailboxes = available_mailboxes(campaign.mailboxes, mailbox_file)
+    return find_mailbox(campaign.mailbox_name, mailboxes)
+
+
+def campaign_id_for(campaign: Campaign) -> str:
+    """Return the campaign's id: the workbook's, else one derived from the file's path.
+
+    The derived id is stable, so re-running the same CSV or foreign workbook
+    resumes instead of sending again.
+    """
+    if campaign.campaign_id.strip():
+        return campaign.campaign_id.strip()
+    if campaign.is_hypermailer_workbook:
+        return new_campaign_id()
+    digest = hashlib.sha256(str(campaign.source_path).encode("utf-8")).hexdigest()[:16]
+    return f"file-{digest}"
+
+
+def ensure_campaign_id(campaign: Campaign) -> Campaign:
+    """Give the campaign its id, storing a new one in the workbook before anything is sent.
+
+    Storing it first means a run killed halfway resumes under the same id.
+    """
+    campaign_id = campaign_id_for(campaign)
+    if campaign.is_hypermailer_workbook and campaign.campaign_id.strip() != campaign_id:
+        update_workbook(campaign.source_path, campaign_id=campaign_id)
+    return replace(campaign, campaign_id=campaign_id)
+
+
+def skipped_rows(report: CheckReport) -> int:
+    """Count rows that will not be sent: invalid, duplicate, unsubscribed or hidden."""
+    return len({problem.row for problem in report.problems
+                if problem.row is not None and problem.severity != "warning"})
+
+
+def new_campaign_id() -> str:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    return f"{stamp}-{uuid.uuid4().hex[:8]}"
+
+
+def open_journal(campaign_id: str) -> Journal:
+    return Journal(paths.journal_folder(), campaign_id)
+
+
+def journal_entries(campaign_id: str):
+    """Read a campaign's journal without locking it (for check and status views)."""
+    return read_entries(journal_path(paths.journal_folder(), campaign_id))
+
+
+def open_transport(mailbox: Mailbox) -> Transport:
+    """Build the mailbox's transport, reading its password from the keyring when it needs one."""
+    password = None
+    if mailbox.kind == "smtp" and mailbox.username:
+        password = credentials.require_password(mailbox)
+    return make_transport(mailbox, password=password)
+
+
+def write_back(campaign: Campaign, report: CheckReport, entries, *,
+               summary: RunSummary | None = None, write_status: bool = True) -> None:
+    """Write statuses (and after a run, the campaign id and a log row) into the workbook.
+
+    CSV files are never modified; the journal holds their outcome.
+    """
+    path = campaign.source_path
+    if path is None or path.suffix.lower() not in (".xlsx", ".xlsm") or not write_status:
+        return
+    log_row = None
+    campaign_id = None
+    if summary is not None and campaign.is_hypermailer_workbook:
+        campaign_id = summary.campaign_id
+        log_row = [datetime.now().strftime("%Y-%m-%d %H:%M"), summary.campaign_id,
+                   summary.mailbox, summary.sent, summary.failed,
+                   skipped_rows(report), summary.uncertain, summary.stopped]
+    update_workbook(path, statuses=row_statuses(report, entries), campaign_id=campaign_id,
+                    log_row=log_row)

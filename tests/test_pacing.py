@@ -1,0 +1,48 @@
+from hypermailer.clock import FakeClock
+from hypermailer.pacing import MINUTE, Pacer
+
+
+def send_times(pacer, clock, count):
+    times = []
+    for _ in range(count):
+        pacer.wait()
+        times.append(clock.monotonic())
+    return times
+
+
+def test_pacer_no_minute_window_over_limit():
+    clock = FakeClock()
+    times = send_times(Pacer(clock, per_minute=30), clock, 200)
+
+    for index in range(len(times) - 30):
+        assert times[index + 30] - times[index] >= MINUTE
+
+
+def test_pacer_reaches_configured_rate():
+    clock = FakeClock()
+    times = send_times(Pacer(clock, per_minute=30), clock, 301)
+
+    rate_per_minute = 300 / ((times[-1] - times[0]) / MINUTE)
+
+    assert rate_per_minute >= 0.98 * 30
+
+
+def test_pacer_without_limit_never_sleeps():
+    clock = FakeClock()
+    send_times(Pacer(clock), clock, 100)
+
+    assert clock.sleeps == []
+
+
+def test_pacer_daily_limit_waits_a_day():
+    clock = FakeClock()
+    times = send_times(Pacer(clock, per_day=5), clock, 6)
+
+    assert times[5] - times[0] >= 24 * 60 * 60
+
+
+def test_pacer_estimate_for_count():
+    pacer = Pacer(FakeClock(), per_minute=30)
+
+    assert pacer.seconds_for(30) == 0
+    assert pacer.seconds_for(61) == 2 * MINUTE
