@@ -110,7 +110,7 @@ def _check_row(campaign: Campaign, mailbox: Mailbox, report: CheckReport,
     except TemplateError as error:
         add("template", str(error), "error")
         return False
-    except (HyperMailerError, OSError) as error:
+    except (HyperMailerError, OSError, ValueError) as error:
         add("compose", _("Row {row}: the message cannot be built: {error}").format(
             row=recipient.row, error=error), "error")
         return False

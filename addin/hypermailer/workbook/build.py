@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import xlsxwriter
-from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -167,12 +167,17 @@ def _add_message_sheet(workbook: Workbook, title: str, language: str, formats: _
         else:
             sheet.write_blank(row, 1, None, formats.text)
         cell = xl_rowcol_to_cell(row, 1, row_abs=True, col_abs=True)
-        workbook.define_name(name, f"={quote_sheetname(title)}!{cell}")
+        workbook.define_name(name, f"={_quoted(title)}!{cell}")
 
     _add_list_validation(sheet, MESSAGE_FIELDS.index(layout.MAILBOX), 1, f"={layout.MAILBOX_NAMES}")
     _add_list_validation(sheet, MESSAGE_FIELDS.index(layout.TEMPLATE), 1, f"={layout.TEMPLATE_NAMES}")
     _add_list_validation(sheet, MESSAGE_FIELDS.index(layout.BODY_FORMAT), 1, list(BODY_FORMATS))
     _add_list_validation(sheet, MESSAGE_FIELDS.index(layout.LANGUAGE), 1, ["he", "en"])
+
+
+def _quoted(title: str) -> str:
+    """Quote a sheet title for use in a reference; Excel accepts quotes around any title."""
+    return "'" + title.replace("'", "''") + "'"
 
 
 def _add_list_validation(sheet: Worksheet, row: int, column: int, source: str | list[str]) -> None:

@@ -11,6 +11,7 @@ import io
 import zipfile
 from collections.abc import Callable
 from xml.etree import ElementTree
+from xml.sax.saxutils import quoteattr
 
 CONTENT_TYPES_PART = "[Content_Types].xml"
 ROOT_RELS_PART = "_rels/.rels"
@@ -56,7 +57,7 @@ def set_macro_enabled(data: bytes) -> bytes:
     """Give the workbook part the macro-enabled content type that ``.xlsm`` requires.
 
     Excel refuses to open an ``.xlsm`` file whose workbook part has the plain
-    ``.xlsx`` type, even when the file holds no VBA.
+    ``.xlsx`` type, even when the file contains no VBA.
     """
     plain = f'ContentType="{XLSX_MAIN_TYPE}"'.encode()
     macro = f'ContentType="{XLSM_MAIN_TYPE}"'.encode()
@@ -75,10 +76,13 @@ def repair_saved_package(original: bytes, saved: bytes) -> bytes:
     """Put back what an openpyxl save of *original* lost, and drop what it invented.
 
     Restored: ribbon (``customUI/``) parts with their content types and root
-    relationships, which openpyxl keeps only for the Office 2007 relationship
-    type. Dropped: the workbook's relationship to ``xl/vbaProject.bin`` that
+    relationships. openpyxl keeps the relationship of the Office 2007 ribbon
+    but not that of the Office 2010 one (``customUI14.xml``).
+
+    Dropped: the workbook's relationship to ``xl/vbaProject.bin`` that
     openpyxl adds to every macro-enabled save even when the file has no VBA
-    part, which Excel would report as a damaged file.
+    part. A relationship to a missing part may make Excel report the file as
+    damaged.
     """
     with zipfile.ZipFile(io.BytesIO(original)) as source:
         original_names = source.namelist()
@@ -90,12 +94,12 @@ def repair_saved_package(original: bytes, saved: bytes) -> bytes:
                    if name.startswith("customUI/") and name not in saved_names}
 
     has_vba = VBA_PROJECT_PART in saved_names or VBA_PROJECT_PART in missing
-    wanted_ui = [rel for rel in _relationships(original_root_rels)
-                 if rel.get("Type") in CUSTOM_UI_RELATIONSHIP_TYPES]
+    ribbon_relationships = [rel for rel in _relationships(original_root_rels)
+                            if rel.get("Type") in CUSTOM_UI_RELATIONSHIP_TYPES]
 
     def change(name: str, part: bytes) -> bytes:
         if name == ROOT_RELS_PART:
-            return _restore_relationships(part, wanted_ui)
+            return _restore_relationships(part, ribbon_relationships)
         if name == WORKBOOK_RELS_PART and not has_vba:
             return _drop_relationships(part, VBA_RELATIONSHIP_TYPE)
         if name == CONTENT_TYPES_PART and missing:
@@ -124,22 +128,36 @@ def _part_name(target: str | None) -> str:
 
 
 def _serialise(root: ElementTree.Element, namespace: str) -> bytes:
-    body = ElementTree.tostring(root, encoding="unicode", default_namespace=namespace)
-    return (XML_DECLARATION + body).encode("utf-8")
+    """Write a flat package part (relationships or content types) with a default namespace.
+
+    ElementTree cannot write a default namespace when attributes have none,
+    and Office expects these two parts without namespace prefixes.
+    """
+    lines = [XML_DECLARATION, f'<{_local_name(root.tag)} xmlns="{namespace}">']
+    for child in root:
+        attributes = "".join(f" {name}={quoteattr(value)}" for name, value in child.attrib.items())
+        lines.append(f"<{_local_name(child.tag)}{attributes}/>")
+    lines.append(f"</{_local_name(root.tag)}>")
+    return "".join(lines).encode("utf-8")
 
 
-def _restore_relationships(rels_xml: bytes, wanted: list[ElementTree.Element]) -> bytes:
+def _local_name(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _restore_relationships(rels_xml: bytes, expected: list[ElementTree.Element]) -> bytes:
     root = ElementTree.fromstring(rels_xml)
     present = root.findall(f"{{{RELATIONSHIPS_NS}}}Relationship")
     targets = {_part_name(rel.get("Target")) for rel in present}
     ids = {rel.get("Id") for rel in present}
-    lost = [rel for rel in wanted if _part_name(rel.get("Target")) not in targets]
+    lost = [rel for rel in expected if _part_name(rel.get("Target")) not in targets]
     if not lost:
         return rels_xml
 
     for rel in lost:
         copy = ElementTree.SubElement(root, f"{{{RELATIONSHIPS_NS}}}Relationship", dict(rel.attrib))
-        # openpyxl numbers its own relationships rId1, rId2...; never reuse one.
+        # openpyxl numbers its own relationships rId1, rId2 and so on, so a
+        # copied Id may already be taken.
         if copy.get("Id") in ids:
             copy.set("Id", _free_id(ids))
         ids.add(copy.get("Id"))
@@ -172,15 +190,15 @@ def _restore_content_types(saved_xml: bytes, original_xml: bytes, names: list[st
     defaults = {(element.get("Extension") or "").lower()
                 for element in root.iter(f"{{{CONTENT_TYPES_NS}}}Default")}
 
-    wanted_parts = {"/" + name for name in names}
-    wanted_extensions = {name.rpartition(".")[2].lower() for name in names if "." in name}
+    restored_parts = {"/" + name for name in names}
+    restored_extensions = {name.rpartition(".")[2].lower() for name in names if "." in name}
     for element in original:
         if element.tag == f"{{{CONTENT_TYPES_NS}}}Default":
             extension = (element.get("Extension") or "").lower()
-            if extension in wanted_extensions and extension not in defaults:
+            if extension in restored_extensions and extension not in defaults:
                 root.insert(0, element)
                 defaults.add(extension)
         elif element.tag == f"{{{CONTENT_TYPES_NS}}}Override":
-            if element.get("PartName") in wanted_parts - overrides:
+            if element.get("PartName") in restored_parts - overrides:
                 root.append(element)
     return _serialise(root, CONTENT_TYPES_NS)
