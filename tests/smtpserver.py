@@ -40,6 +40,7 @@ class Faults:
     data_reply: str | None = None      # reply after the data of every message
     drop_before_data: bool = False     # close the connection when DATA arrives
     drop_after_data: bool = False      # store the message, then close without a reply
+    drop_after_data_for: frozenset[int] = frozenset()  # the same, only for these message numbers
     stall_after_data: bool = False     # store the message, then never reply
     offer_starttls: bool = True        # list STARTTLS in the EHLO reply (starttls mode)
     offer_8bitmime: bool = True
@@ -105,7 +106,7 @@ class _Handler:
 
         self.owner.received.append(
             (envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content)))
-        if faults.drop_after_data:
+        if faults.drop_after_data or self.owner.messages_started in faults.drop_after_data_for:
             server.transport.close()
             await _wait_until_cancelled()
         if faults.stall_after_data:
