@@ -347,3 +347,22 @@ def test_cli_hebrew_help(workdir, monkeypatch, capsys):
 
     assert code == 0
     assert any("\u0590" <= char <= "\u05ff" for char in capsys.readouterr().out)
+
+
+def test_cli_new_campaign_sends_again(workdir, smtp_server):
+    server = smtp_server(security="none", auth=False)
+    csv_send(workdir, server)
+
+    code = csv_send(workdir, server, "--new-campaign")
+
+    assert code == 0
+    assert len(server.received) == 6
+
+
+def test_cli_new_campaign_id_stored_in_workbook(workdir):
+    run_cli("workbook", "new", "sample.xlsm")
+    run_cli("send", "sample.xlsm", "--yes")
+
+    run_cli("send", "sample.xlsm", "--yes", "--new-campaign")
+
+    assert len(list((workdir / "outbox").glob("*.eml"))) == 10

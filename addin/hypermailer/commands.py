@@ -6,7 +6,7 @@ Each ``run_*`` function returns the process exit code.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -33,6 +33,7 @@ class SendRequest:
     limit: int | None = None
     rows_text: str = ""
     retry_uncertain: bool = False
+    new_campaign: bool = False
     test_address: str | None = None
     write_status: bool | None = None
 
@@ -79,6 +80,11 @@ def run_send(path: Path, overrides: session.Overrides, request: SendRequest) -> 
     if request.test_address is not None:
         return _send_test(campaign, mailbox, report, request)
 
+    if request.new_campaign:
+        if request.dry_run:
+            raise ConfigurationError(_("--new-campaign cannot be combined with --dry-run: a dry "
+                                       "run changes nothing."))
+        campaign = replace(campaign, campaign_id=session.new_campaign_id())
     campaign = session.ensure_campaign_id(campaign)
     options = Options(rows=_parse_rows(request.rows_text), limit=request.limit,
                       retry_uncertain=request.retry_uncertain)

@@ -108,10 +108,11 @@ def choose_mailbox(campaign: Campaign, mailbox_file: Path | None = None) -> Mail
 
 
 def campaign_id_for(campaign: Campaign) -> str:
-    """Return the campaign's id: the workbook's, else one derived from the file's path.
+    """Return the campaign's id: the workbook's or the option's, else a new or derived one.
 
-    The derived id is stable, so re-running the same CSV or foreign workbook
-    resumes instead of sending again.
+    A HyperMailer workbook without an id gets a new one. Any other file gets
+    an id derived from its path, so re-running the same CSV resumes instead of
+    sending again.
     """
     if campaign.campaign_id.strip():
         return campaign.campaign_id.strip()
