@@ -159,7 +159,8 @@ def test_engine_temporary_failure_retried_with_backoff(tmp_path):
     clock = FakeClock()
     transport = FlakyTransport(failures=2)
 
-    summary = run(tmp_path, make_campaign(ROWS[:1]), transport, clock=clock)
+    summary = run(tmp_path, make_campaign(ROWS[:1]), transport, clock=clock,
+                  options=Options(jitter=0))
 
     assert summary.sent == 1
     assert clock.sleeps == [2.0, 4.0]

@@ -109,7 +109,8 @@ def run_send(path: Path, overrides: session.Overrides, request: SendRequest) -> 
         try:
             with output.progress_bar(len(pending)) as advance:
                 summary = send_campaign(campaign, mailbox, report, transport, journal,
-                                        options=options, on_progress=advance)
+                                        options=options, on_progress=advance,
+                                        quota=session.open_quota(mailbox))
         finally:
             session.write_back(campaign, report, journal.entries, summary=summary,
                                write_status=_should_write(campaign, request.write_status))

@@ -8,8 +8,10 @@ messages and exit codes.
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from hypermailer import journal as events
 from hypermailer.campaign import Campaign, Mailbox
@@ -22,6 +24,7 @@ from hypermailer.errors import (ConfigurationError, ConnectError, HyperMailerErr
 from hypermailer.i18n import _
 from hypermailer.journal import Journal
 from hypermailer.pacing import Pacer
+from hypermailer.quota import DailyQuota
 from hypermailer.recipients import Recipient
 from hypermailer.transports.base import Transport
 
@@ -29,6 +32,9 @@ log = logging.getLogger(__name__)
 
 #: Errors after which no further row can succeed, so the run stops.
 STOPPING_ERRORS = (AuthenticationError, TLSError, ConfigurationError, ConnectError)
+
+#: Temporary replies that mean "too much, too fast": the run slows down.
+THROTTLE_CODES = frozenset({421, 450, 451, 452})
 
 
 @dataclass
@@ -44,11 +50,14 @@ class RunSummary:
     already_done: int = 0
     not_selected: int = 0
     stopped: str = ""
+    quota_until: datetime | None = None
+    remaining: int = 0
     outcomes: dict[int, str] = field(default_factory=dict)
 
     @property
     def all_went(self) -> bool:
-        return not (self.failed or self.uncertain or self.deferred or self.stopped)
+        return not (self.failed or self.uncertain or self.deferred or self.stopped
+                    or self.remaining)
 
 
 @dataclass
@@ -65,6 +74,8 @@ class Options:
     retry_uncertain: bool = False
     max_attempts: int = 3
     backoff_seconds: float = 2.0
+    jitter: float = 0.2
+    random: random.Random = field(default_factory=random.Random)
 
 
 ProgressCallback = Callable[[int, int, Recipient, str], None]
@@ -94,24 +105,36 @@ def pending_recipients(report: CheckReport, journal: Journal, options: Options,
 
 def send_campaign(campaign: Campaign, mailbox: Mailbox, report: CheckReport,
                   transport: Transport, journal: Journal, *, options: Options | None = None,
-                  clock=None, on_progress: ProgressCallback | None = None) -> RunSummary:
+                  clock=None, on_progress: ProgressCallback | None = None,
+                  quota: DailyQuota | None = None) -> RunSummary:
     """Send every pending checked row of *campaign* through *transport*.
 
     Rows the journal marks as sent, failed or possibly sent are skipped. One
     failing row never stops the others; an authentication, TLS, configuration
     or connection failure stops the run, and the remaining rows stay pending.
+    When *quota* (the mailbox's rolling 24-hour count) is used up, the run
+    stops cleanly and ``quota_until`` says when sending can continue.
     """
     options = options or Options()
     clock = clock or SystemClock()
     summary = RunSummary(campaign_id=journal.campaign_id, mailbox=mailbox.name)
     pending = pending_recipients(report, journal, options, summary)
-    pacer = Pacer(clock, per_minute=mailbox.per_minute, per_day=mailbox.per_day)
+    pacer = Pacer(clock, per_minute=mailbox.per_minute,
+                  per_day=0 if quota is not None else mailbox.per_day)
 
     try:
         for done, recipient in enumerate(pending, start=1):
+            if quota is not None and quota.remaining() == 0:
+                summary.quota_until = quota.next_free()
+                summary.remaining = len(pending) - done + 1
+                log.warning("daily limit of mailbox %s reached; %d rows wait until %s",
+                            mailbox.name, summary.remaining, summary.quota_until)
+                break
             pacer.wait()
             event = _send_one(campaign, mailbox, report, transport, journal, clock, options,
-                              recipient, summary)
+                              recipient, summary, pacer)
+            if event == events.SENT and quota is not None:
+                quota.count_one()
             summary.outcomes[recipient.row] = event
             if on_progress:
                 on_progress(done, len(pending), recipient, event)
@@ -124,7 +147,7 @@ def send_campaign(campaign: Campaign, mailbox: Mailbox, report: CheckReport,
 
 def _send_one(campaign: Campaign, mailbox: Mailbox, report: CheckReport, transport: Transport,
               journal: Journal, clock, options: Options, recipient: Recipient,
-              summary: RunSummary) -> str:
+              summary: RunSummary, pacer: Pacer) -> str:
     message_id = new_message_id(mailbox.from_address)
     message = build_message(campaign, mailbox, report.templates, recipient,
                             message_id=message_id, date=clock.now())
@@ -146,6 +169,8 @@ def _send_one(campaign: Campaign, mailbox: Mailbox, report: CheckReport, transpo
             summary.stopped = str(error)
             return _record(journal, summary, events.DEFERRED, recipient, message_id, error)
         except (TemporaryFailure, TransportError) as error:
+            if getattr(error, "code", None) in THROTTLE_CODES:
+                pacer.slow_down()
             if attempt < options.max_attempts:
                 _back_off(transport, clock, options, attempt, recipient, error)
                 continue
@@ -170,6 +195,7 @@ def _back_off(transport: Transport, clock, options: Options, attempt: int,
               recipient: Recipient, error: Exception) -> None:
     """Close the connection and wait before the next attempt on a fresh one."""
     delay = options.backoff_seconds * 2 ** (attempt - 1)
+    delay *= 1 + options.random.uniform(-options.jitter, options.jitter)
     log.warning("row %d: %s; retrying in %.0f s (attempt %d of %d)", recipient.row, error, delay,
                 attempt + 1, options.max_attempts)
     transport.close()

@@ -59,6 +59,11 @@ def show_run_summary(summary: RunSummary) -> None:
         console.print(_("{count} messages may have been sent: the connection ended before the "
                         "server replied. Check with the recipients, or send them again with "
                         "--retry-uncertain.").format(count=summary.uncertain))
+    if summary.quota_until is not None:
+        resume = summary.quota_until.astimezone().strftime("%Y-%m-%d %H:%M")
+        console.print(_("Mailbox {mailbox} reached its daily limit. {count} rows wait; run the "
+                        "same command again after {time} to send them.").format(
+            mailbox=summary.mailbox, count=summary.remaining, time=resume))
     if summary.stopped:
         errors.print(_("The run stopped: {reason}").format(reason=summary.stopped),
                      style="red", markup=False)

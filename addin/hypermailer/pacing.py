@@ -1,8 +1,7 @@
-"""Keep sending within a mailbox's per-minute and per-day limits.
+"""Keep sending within a mailbox's per-minute limit, and slow down when the server asks.
 
-NOTE: the per-day window counts only messages sent by this process; a count
-kept on disk across runs is not built yet, so two runs in one day can exceed
-the daily limit together.
+The engine keeps the per-day limit with :mod:`hypermailer.quota`, on disk
+across runs; the in-memory day window here serves callers without one.
 """
 
 from __future__ import annotations
@@ -11,6 +10,7 @@ from collections import deque
 
 MINUTE = 60.0
 DAY = 24 * 60 * 60.0
+MAX_EXTRA_DELAY = 60.0
 
 
 class Pacer:
@@ -23,6 +23,11 @@ class Pacer:
     def __init__(self, clock, *, per_minute: int = 0, per_day: int = 0) -> None:
         self.clock = clock
         self.windows = [(MINUTE, per_minute, deque()), (DAY, per_day, deque())]
+        self.extra_delay = 0.0
+
+    def slow_down(self) -> None:
+        """Double the pause between messages (from 1 s, up to 60 s) after a "too many" reply."""
+        self.extra_delay = min(max(self.extra_delay * 2, 1.0), MAX_EXTRA_DELAY)
 
     def delay(self) -> float:
         """Return the seconds to wait before the next message may go."""
@@ -36,7 +41,7 @@ class Pacer:
         return delay
 
     def wait(self) -> None:
-        delay = self.delay()
+        delay = self.delay() + self.extra_delay
         if delay > 0:
             self.clock.sleep(delay)
         now = self.clock.monotonic()

@@ -15,11 +15,13 @@ from pathlib import Path
 from hypermailer import credentials, paths
 from hypermailer.campaign import BodyFormat, Campaign, Mailbox
 from hypermailer.checking import CheckReport
+from hypermailer.clock import SystemClock
 from hypermailer.engine import RunSummary
 from hypermailer.errors import ConfigurationError
 from hypermailer.i18n import _
 from hypermailer.journal import Journal, read_entries, journal_path
 from hypermailer.mailboxes import available_mailboxes, find_mailbox
+from hypermailer.quota import DailyQuota, quota_path
 from hypermailer.status import row_statuses
 from hypermailer.transports import make_transport
 from hypermailer.transports.base import Transport
@@ -151,6 +153,12 @@ def open_journal(campaign_id: str) -> Journal:
 def journal_entries(campaign_id: str):
     """Read a campaign's journal without locking it (for check and status views)."""
     return read_entries(journal_path(paths.journal_folder(), campaign_id))
+
+
+def open_quota(mailbox: Mailbox) -> DailyQuota:
+    """Return the mailbox's rolling 24-hour count, shared by every run on this machine."""
+    folder = paths.data_folder() / "quota"
+    return DailyQuota(quota_path(folder, mailbox), mailbox.per_day, SystemClock())
 
 
 def open_transport(mailbox: Mailbox) -> Transport:
