@@ -18,7 +18,7 @@ from hypermailer.checking import CheckReport, build_message, check_campaign
 from hypermailer.compose import message_bytes, new_message_id
 from hypermailer.engine import Options, pending_recipients, send_campaign
 from hypermailer.errors import ConfigurationError
-from hypermailer.i18n import _
+from hypermailer.i18n import _, ngettext
 from hypermailer.mailboxes import available_mailboxes, find_mailbox
 from hypermailer.pacing import Pacer
 from hypermailer.clock import SystemClock
@@ -92,8 +92,10 @@ def run_send(path: Path, overrides: session.Overrides, request: SendRequest) -> 
         pending = pending_recipients(report, journal, options)
         output.show_check_summary(report)
         if request.dry_run:
-            output.console.print(_("Dry run: {count} messages rendered and checked; nothing was "
-                                   "sent.").format(count=len(pending)))
+            output.console.print(ngettext(
+                "Dry run: {count} message rendered and checked; nothing was sent.",
+                "Dry run: {count} messages rendered and checked; nothing was sent.",
+                len(pending)).format(count=len(pending)))
             return _exit_for_problems(report)
         if not pending:
             output.console.print(_("Nothing to send: every valid row was already handled in "
@@ -251,8 +253,10 @@ def _parse_rows(text: str) -> set[int] | None:
 def _confirm(count: int, mailbox: Mailbox) -> None:
     pacer = Pacer(SystemClock(), per_minute=mailbox.per_minute, per_day=mailbox.per_day)
     minutes = pacer.seconds_for(count) / 60
-    question = _("Send {count} messages through mailbox {mailbox} ({sender})?").format(
-        count=count, mailbox=mailbox.name, sender=mailbox.from_address)
+    question = ngettext("Send {count} message through mailbox {mailbox} ({sender})?",
+                        "Send {count} messages through mailbox {mailbox} ({sender})?",
+                        count).format(count=count, mailbox=mailbox.name,
+                                      sender=mailbox.from_address)
     if minutes >= 1:
         question += " " + _("At {rate} messages a minute this takes about {minutes:.0f} minutes."
                             ).format(rate=mailbox.per_minute, minutes=minutes)

@@ -22,15 +22,16 @@ from pathlib import Path
 from hypermailer import paths
 from hypermailer.campaign import Mailbox
 from hypermailer.errors import ConfigurationError
-from hypermailer.i18n import _
+from hypermailer.i18n import _, get_language
 from hypermailer.workbook.reader import parse_mailbox_row
 
 LOCAL_OUTBOX_NAMES = ("Local outbox", "תיבת יציאה מקומית")
 
 
 def builtin_outbox() -> Mailbox:
-    """Return the pickup mailbox that works on any machine with no server."""
-    return Mailbox(name=LOCAL_OUTBOX_NAMES[0], from_address="hypermailer@localhost",
+    """Return the pickup mailbox that works on any machine with no server, named in the active language."""
+    name = LOCAL_OUTBOX_NAMES[1] if get_language() == "he" else LOCAL_OUTBOX_NAMES[0]
+    return Mailbox(name=name, from_address="hypermailer@localhost",
                    display_name="HyperMailer", kind="pickup", folder=paths.default_outbox())
 
 
@@ -93,6 +94,11 @@ def find_mailbox(name: str, mailboxes: Iterable[Mailbox]) -> Mailbox:
     for mailbox in mailboxes:
         if mailbox.name.casefold() == name.strip().casefold():
             return mailbox
+    if name.strip() in LOCAL_OUTBOX_NAMES:
+        # Either language's name finds the built-in outbox.
+        for mailbox in mailboxes:
+            if mailbox.name in LOCAL_OUTBOX_NAMES:
+                return mailbox
     known = ", ".join(mailbox.name for mailbox in mailboxes)
     raise ConfigurationError(
         _("No mailbox is called {name!r}. Known mailboxes: {known}. Add it to the Mailboxes "

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from hypermailer.checking import CheckReport
 from hypermailer.engine import RunSummary
-from hypermailer.i18n import _
+from hypermailer.i18n import _, ngettext
 
 console = Console(stderr=False, highlight=False)
 errors = Console(stderr=True, highlight=False)
@@ -56,9 +56,12 @@ def show_run_summary(summary: RunSummary) -> None:
         failed=summary.failed, uncertain=summary.uncertain, deferred=summary.deferred,
         done=summary.already_done))
     if summary.uncertain:
-        console.print(_("{count} messages may have been sent: the connection ended before the "
-                        "server replied. Check with the recipients, or send them again with "
-                        "--retry-uncertain.").format(count=summary.uncertain))
+        console.print(ngettext(
+            "{count} message may have been sent: the connection ended before the server "
+            "replied. Check with the recipient, or send it again with --retry-uncertain.",
+            "{count} messages may have been sent: the connection ended before the server "
+            "replied. Check with the recipients, or send them again with --retry-uncertain.",
+            summary.uncertain).format(count=summary.uncertain))
     if summary.quota_until is not None:
         resume = summary.quota_until.astimezone().strftime("%Y-%m-%d %H:%M")
         console.print(_("Mailbox {mailbox} reached its daily limit. {count} rows wait; run the "

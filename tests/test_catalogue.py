@@ -1,0 +1,192 @@
+"""Tests for the Hebrew message catalogue and the script that keeps it up to date."""
+
+from __future__ import annotations
+
+import gettext
+import io
+import string
+
+import pytest
+from babel.messages.catalog import Catalog, Message
+from babel.messages.extract import extract
+from babel.messages.mofile import write_mo
+
+from hypermailer import catalogue, i18n, status
+from hypermailer import journal as events
+from hypermailer.journal import Entry
+
+UPDATE_COMMAND = "PYTHONPATH=addin python -m hypermailer.catalogue"
+
+
+@pytest.fixture(scope="module")
+def hebrew() -> Catalog:
+    return catalogue.read_catalogue("he")
+
+
+def entries(catalog: Catalog) -> list[Message]:
+    """Return every message of *catalog* except the header entry."""
+    return [message for message in catalog if message.id]
+
+
+def forms(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Return the singular and plural forms of a msgid or msgstr as one tuple."""
+    return tuple(value) if isinstance(value, (list, tuple)) else (value,)
+
+
+def replacement_fields(text: str) -> set[tuple[str, str, str]]:
+    """Return the ``str.format`` fields of *text* as (name, conversion, format spec).
+
+    Doubled braces are literal text, not fields. Raises ValueError when *text*
+    is not a valid format string.
+    """
+    return {(name, conversion or "", spec or "")
+            for _literal, name, spec, conversion in string.Formatter().parse(text)
+            if name is not None}
+
+
+def test_catalogue_has_every_source_message(hebrew):
+    in_sources = {message.id for message in entries(catalogue.extract_messages())}
+    in_catalogue = {message.id for message in entries(hebrew)}
+
+    missing = sorted(map(repr, in_sources - in_catalogue))
+    assert not missing, (f"{len(missing)} messages are missing from {catalogue.catalogue_path('he')}; "
+                         f"run `{UPDATE_COMMAND}` and translate them:\n" + "\n".join(missing))
+
+
+def test_catalogue_has_no_stale_messages(hebrew):
+    in_sources = {message.id for message in entries(catalogue.extract_messages())}
+    in_catalogue = {message.id for message in entries(hebrew)}
+
+    stale = sorted(map(repr, in_catalogue - in_sources))
+    assert not stale, (f"these messages are no longer in the sources; run `{UPDATE_COMMAND}` "
+                       "to remove them:\n" + "\n".join(stale))
+
+
+def test_catalogue_entries_translated(hebrew):
+    untranslated = [message.id for message in entries(hebrew) if not all(forms(message.string))]
+
+    assert not untranslated, f"translate these messages (run `{UPDATE_COMMAND}` first): {untranslated}"
+
+
+def test_catalogue_entries_not_fuzzy(hebrew):
+    fuzzy = [message.id for message in entries(hebrew) if message.fuzzy]
+
+    assert not fuzzy, f"review these translations and remove their fuzzy flag: {fuzzy}"
+
+
+def test_catalogue_placeholders_match(hebrew):
+    mismatches = []
+    for message in entries(hebrew):
+        expected = set().union(*(replacement_fields(text) for text in forms(message.id)))
+        try:
+            found = [replacement_fields(text) for text in forms(message.string)]
+        except ValueError as error:
+            mismatches.append(f"{message.id!r}: the translation is not a valid format string ({error})")
+            continue
+        # A plural form may leave out the count ("one message"), but together
+        # the forms use exactly the msgid's fields.
+        if set().union(*found) != expected:
+            mismatches.append(f"{message.id!r}: expected {sorted(expected)}, found {found}")
+
+    assert not mismatches, "placeholders differ between msgid and translation:\n" + "\n".join(mismatches)
+
+
+def test_catalogue_keeps_literal_braces(hebrew):
+    """``{{#1}}`` and ``{{ body }}`` in a msgid are text the user must see unchanged."""
+    changed = [message.id for message in entries(hebrew)
+               for msgid, msgstr in zip(forms(message.id), forms(message.string))
+               if (msgid.count("{{"), msgid.count("}}")) != (msgstr.count("{{"), msgstr.count("}}"))]
+
+    assert not changed, f"doubled braces differ in: {changed}"
+
+
+def test_catalogue_plural_forms_header(hebrew):
+    assert hebrew.plural_forms == "nplurals=2; plural=(n != 1);"
+
+
+def test_catalogue_compiles(hebrew):
+    buffer = io.BytesIO()
+    write_mo(buffer, hebrew)
+    buffer.seek(0)
+
+    compiled = gettext.GNUTranslations(buffer)
+
+    assert compiled.gettext("Cancelled; nothing was sent.") == "הפעולה בוטלה; לא נשלח דבר."
+
+
+def test_catalogue_passes_babel_checks(hebrew):
+    problems = [f"{message.id!r}: {errors}" for message, errors in hebrew.check()]
+
+    assert not problems, "\n".join(problems)
+
+
+def test_hebrew_language_translates_messages():
+    i18n.set_language("he")
+
+    text = i18n._("Row {row}: the message cannot be built: {error}").format(row=7, error="x")
+
+    assert text == "שורה 7: לא ניתן לבנות את ההודעה: x"
+
+
+def test_hebrew_status_cell_text():
+    i18n.set_language("he")
+    entry = Entry(key="dana@example.com", event=events.FAILED, row=3,
+                  time="2025-01-31T08:00:00+00:00", code=550, reply="mailbox unavailable")
+
+    text = status.entry_text(entry)
+
+    assert text.startswith("נכשל ")
+    assert text.endswith(": 550 mailbox unavailable")
+
+
+def test_translate_in_hebrew_keeps_active_language():
+    text = i18n.translate_in("he", "Subject")
+
+    assert text == "נושא"
+    assert i18n.get_language() == "en"
+
+
+@pytest.mark.parametrize("source, expected", [
+    ('_("plain")', "plain"),
+    ('i18n._("dotted")', "dotted"),
+    ('ngettext("one row", "{count} rows", n)', ("one row", "{count} rows")),
+    ('translate_in(language, "second argument")', "second argument"),
+])
+def test_extraction_keywords_catch_calls(source, expected):
+    found = [message for _line, message, _comments, _context
+             in extract("python", io.BytesIO(source.encode()), keywords=catalogue.KEYWORDS)]
+
+    assert found == [expected]
+
+
+def test_write_catalogue_round_trip(tmp_path):
+    """The committed catalogue is already in the form the update script writes."""
+    original = catalogue.catalogue_path("he").read_bytes()
+    copy = tmp_path / "hypermailer.po"
+    copy.write_bytes(original)
+
+    catalogue.write_catalogue("he", catalogue.read_catalogue("he", copy), copy)
+
+    assert copy.read_bytes() == original
+
+
+def test_update_catalogue_merges_template(tmp_path):
+    copy = tmp_path / "hypermailer.po"
+    copy.write_bytes(catalogue.catalogue_path("he").read_bytes())
+    header = copy.read_bytes().split(b"\n\n", 1)[0]
+    template = Catalog(domain=i18n.DOMAIN)
+    template.add("Cancelled; nothing was sent.", locations=[("addin/hypermailer/cli.py", 1)])
+    template.add("A brand-new message.", locations=[("addin/hypermailer/cli.py", 2)])
+    template.add(("One row waits.", "{count} rows wait."), locations=[("addin/hypermailer/cli.py", 3)])
+
+    changes = catalogue.update_catalogue("he", template, copy)
+    updated = catalogue.read_catalogue("he", copy)
+
+    assert changes.added == ("A brand-new message.", "One row waits.")
+    assert changes.untranslated == ("A brand-new message.", "One row waits.")
+    assert "Cancelled; nothing was sent." not in changes.removed
+    assert len(changes.removed) == len(entries(catalogue.read_catalogue("he"))) - 1
+    assert updated.get("Cancelled; nothing was sent.").string == "הפעולה בוטלה; לא נשלח דבר."
+    assert updated.get("One row waits.").string == ("", "")
+    assert copy.read_bytes().split(b"\n\n", 1)[0] == header
+    assert b"#~" not in copy.read_bytes()
