@@ -109,12 +109,21 @@ def test_build_xlsx_plain_type(tmp_path: Path) -> None:
     assert XLSM_MAIN_TYPE not in types
 
 
-def test_build_xlsm_has_no_vba_part(hebrew_path: Path) -> None:
+def test_build_xlsm_has_vba_part(hebrew_path: Path) -> None:
     with zipfile.ZipFile(hebrew_path) as archive:
         names = archive.namelist()
         workbook_rels = archive.read("xl/_rels/workbook.xml.rels").decode()
+    assert "xl/vbaProject.bin" in names
+    assert "vbaProject.bin" in workbook_rels
+
+
+def test_build_xlsx_has_no_vba_part(tmp_path: Path) -> None:
+    path = tmp_path / "HyperMailer.xlsx"
+    build_workbook(path)
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
     assert "xl/vbaProject.bin" not in names
-    assert "vbaProject" not in workbook_rels
+    assert "customUI/customUI.xml" not in names
 
 
 def test_build_zip_entries_fixed_time(hebrew_path: Path) -> None:

@@ -19,7 +19,8 @@ from hypermailer.errors import WorkbookError
 from hypermailer.i18n import get_language, set_language
 from hypermailer.workbook import build_workbook, read_campaign, read_table_file, update_workbook
 from hypermailer.workbook import layout, writer
-from hypermailer.workbook.package import XLSM_MAIN_TYPE, XLSX_MAIN_TYPE
+from hypermailer.workbook.build import workbook_bytes
+from hypermailer.workbook.package import XLSM_MAIN_TYPE, XLSX_MAIN_TYPE, set_macro_enabled
 
 VBA_BYTES = bytes(range(256)) * 8 + b"HyperMailer test VBA project"
 RIBBON_2006 = "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility"
@@ -41,8 +42,9 @@ def english_messages():
 
 @pytest.fixture
 def built(tmp_path: Path) -> Path:
+    """A macro-enabled HyperMailer workbook without VBA or ribbon, so tests can inject their own."""
     path = tmp_path / "HyperMailer.xlsm"
-    build_workbook(path)
+    path.write_bytes(set_macro_enabled(workbook_bytes(macro_enabled=False)))
     return path
 
 

@@ -20,7 +20,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from hypermailer.workbook import layout, package, samples
+from hypermailer.workbook import layout, ribbon, samples, vba
 
 #: Creation and modification time written into every build.
 BUILD_TIME = datetime.datetime(2025, 1, 1, 0, 0, 0)
@@ -46,8 +46,8 @@ MESSAGE_FIELDS = (
 def build_workbook(path: Path, *, language: str = "he") -> None:
     """Write the HyperMailer workbook with sample content to *path*.
 
-    A ``.xlsm`` path gets the macro-enabled workbook content type; any other
-    suffix gets the plain ``.xlsx`` one.
+    A ``.xlsm`` path gets the VBA project and the ribbon tab; any other
+    suffix gets a plain ``.xlsx`` workbook with neither.
     """
     path = Path(path)
     data = workbook_bytes(language=language, macro_enabled=path.suffix.lower() == ".xlsm")
@@ -55,7 +55,11 @@ def build_workbook(path: Path, *, language: str = "he") -> None:
 
 
 def workbook_bytes(*, language: str = "he", macro_enabled: bool = True) -> bytes:
-    """Return the bytes of the HyperMailer workbook built in *language*."""
+    """Return the bytes of the HyperMailer workbook built in *language*.
+
+    A macro-enabled build carries the VBA project of ``vba/`` and the ribbon
+    tab of ``ribbon/``.
+    """
     if language not in layout.SHEET_TITLES:
         raise ValueError(f"unsupported language {language!r}; expected 'he' or 'en'")
 
@@ -81,16 +85,23 @@ def workbook_bytes(*, language: str = "he", macro_enabled: bool = True) -> bytes
     _add_unsubscribed_sheet(workbook, titles[layout.UNSUBSCRIBED_TABLE], language, formats)
     _add_log_sheet(workbook, titles[layout.LOG_TABLE], language, formats)
     _define_list_names(workbook, language)
+    _set_code_names(workbook, titles)
+    if macro_enabled:
+        # XlsxWriter then also gives the workbook part the macro-enabled content type.
+        workbook.add_vba_project(io.BytesIO(vba.project_bytes(language)), is_stream=True)
     workbook.close()
 
     data = buffer.getvalue()
-    # NOTE: XlsxWriter only sets the macro-enabled content type when a VBA
-    # project is added, so it is set here by rewriting [Content_Types].xml.
-    # A file built this way, with no VBA part, has not been opened in real
-    # Excel yet.
     if macro_enabled:
-        data = package.set_macro_enabled(data)
+        data = ribbon.add_ribbon(data, language)
     return data
+
+
+def _set_code_names(workbook: Workbook, titles: dict[str, str]) -> None:
+    """Give the workbook and each sheet the code name of its VBA document module."""
+    workbook.set_vba_name(vba.WORKBOOK_CODE_NAME)
+    for key, code_name in vba.SHEET_CODE_NAMES.items():
+        workbook.get_worksheet_by_name(titles[key]).set_vba_name(code_name)
 
 
 class _Formats:

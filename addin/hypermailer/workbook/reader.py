@@ -22,12 +22,11 @@ from hypermailer.i18n import _, normalise_language
 from hypermailer.workbook import layout
 from hypermailer.workbook.csvfile import read_csv
 from hypermailer.workbook.files import WORKBOOK_SUFFIXES, open_workbook
+from hypermailer.workbook.cellsource import CellSource, FileCellSource, SourceTable
 from hypermailer.workbook.mailboxes import parse_mailbox_row
 from hypermailer.workbook.sheets import (
     Bounds,
     FormulaView,
-    FoundTable,
-    find_named_cell,
     find_table,
     value_text,
     is_empty_row,
@@ -39,6 +38,7 @@ __all__ = [
     "is_hypermailer_workbook",
     "parse_mailbox_row",
     "read_campaign",
+    "read_campaign_from",
     "read_csv",
     "read_table_file",
 ]
@@ -94,7 +94,7 @@ def read_table_file(path: Path) -> Table:
     formulas = FormulaView(path)
     try:
         if find_table(workbook, layout.RECIPIENTS_TABLE) is not None:
-            return _read_recipients(workbook, path, formulas)
+            return _read_recipients(FileCellSource(workbook, path, formulas))
         return _read_first_sheet(workbook, path, formulas)
     finally:
         formulas.close()
@@ -137,29 +137,24 @@ def read_campaign(path: Path) -> Campaign:
     workbook = open_workbook(path, data_only=True)
     formulas = FormulaView(path)
     try:
-        table = _read_recipients(workbook, path, formulas)
-        return _CampaignReader(workbook, path).read(table)
+        return read_campaign_from(FileCellSource(workbook, path, formulas))
     finally:
         formulas.close()
 
 
-def _read_recipients(workbook: Workbook, path: Path, formulas: FormulaView) -> Table:
-    found = _require_table(workbook, path, layout.RECIPIENTS_TABLE)
-    bounds = _with_rows_below(found)
-    rows = read_rows(found.sheet, bounds, formulas) if bounds.last_row >= bounds.first_row else []
-    return Table(sheet=found.sheet.title, header=found.header, rows=tuple(rows),
-                 status_column=_status_column(found.header), date1904=_is_date1904(workbook))
+def read_campaign_from(source: CellSource) -> Campaign:
+    """Read everything a run needs through *source*, a workbook file or one open in Excel.
+
+    Raises the same errors as :func:`read_campaign`.
+    """
+    table = _read_recipients(source)
+    return _CampaignReader(source).read(table)
 
 
-def _with_rows_below(found: FoundTable) -> Bounds:
-    """Extend a table's rows over rows pasted right below it with an address."""
-    bounds = found.bounds
-    if found.table.totalsRowCount:
-        return bounds
-    last_row = bounds.last_row
-    while not is_empty_value(found.sheet.cell(row=last_row + 1, column=bounds.first_column).value):
-        last_row += 1
-    return Bounds(bounds.first_row, last_row, bounds.first_column, bounds.last_column)
+def _read_recipients(source: CellSource) -> Table:
+    found = _require_table(source, layout.RECIPIENTS_TABLE)
+    return Table(sheet=found.sheet, header=found.header, rows=found.rows,
+                 status_column=_status_column(found.header), date1904=source.date1904)
 
 
 def _status_column(header: tuple[str, ...]) -> int | None:
@@ -170,8 +165,9 @@ def _is_date1904(workbook: Workbook) -> bool:
     return workbook.epoch == CALENDAR_MAC_1904
 
 
-def _require_table(workbook: Workbook, path: Path, name: str) -> FoundTable:
-    found = find_table(workbook, name)
+def _require_table(source: CellSource, name: str) -> SourceTable:
+    found = source.table(name, rows_below=True)
+    path = source.path
     if found is None:
         raise WorkbookError(
             _("{file}: the table {table!r} was not found. Open the workbook in Excel and give the "
@@ -185,7 +181,7 @@ class _HelperTable:
     """A Mailboxes, Templates or Unsubscribed table: known columns by key, non-empty rows."""
 
     name: str
-    found: FoundTable
+    found: SourceTable
     keys: dict[str, int]
     rows: list[SourceRow]
 
@@ -193,10 +189,10 @@ class _HelperTable:
 class _CampaignReader:
     """Reads the named cells and the helper tables of one HyperMailer workbook."""
 
-    def __init__(self, workbook: Workbook, path: Path) -> None:
-        self.workbook = workbook
-        self.path = path
-        self.base_folder = path.resolve().parent
+    def __init__(self, source: CellSource) -> None:
+        self.source = source
+        self.path = source.path
+        self.base_folder = source.path.resolve().parent
 
     def read(self, table: Table) -> Campaign:
         template_name = self.text(layout.TEMPLATE)
@@ -227,19 +223,18 @@ class _CampaignReader:
         located = self._locate(name, required=required)
         if located is None:
             return ""
-        sheet, coordinate = located
-        cell = sheet[coordinate]
-        if cell.data_type == "e":
+        sheet, cell = located
+        if cell.error is not None:
             raise WorkbookError(
                 _("{file}, sheet {sheet!r}, cell {cell} ({name}): the cell shows the error {value}. "
                   "Correct its formula or type the value.").format(
-                    file=self.path.name, sheet=sheet.title, cell=coordinate, name=name, value=cell.value),
-                path=str(self.path), sheet=sheet.title, cell=coordinate)
+                    file=self.path.name, sheet=sheet, cell=cell.coordinate, name=name, value=cell.value),
+                path=str(self.path), sheet=sheet, cell=cell.coordinate)
         return value_text(cell.value, strip=strip)
 
     def _locate(self, name: str, *, required: bool):
         try:
-            located = find_named_cell(self.workbook, name)
+            located = self.source.named_cell(name)
         except ValueError as error:
             raise WorkbookError(
                 _("{file}: the name {name!r} refers to {reference}, not to a cell. Open Formulas > "
@@ -253,8 +248,8 @@ class _CampaignReader:
         return located
 
     def _where(self, name: str) -> tuple[str, str]:
-        sheet, coordinate = self._locate(name, required=True)
-        return sheet.title, coordinate
+        sheet, cell = self._locate(name, required=True)
+        return sheet, cell.coordinate
 
     def body_format(self) -> BodyFormat:
         text = self.text(layout.BODY_FORMAT).lower()
@@ -298,19 +293,17 @@ class _CampaignReader:
     # Helper tables
 
     def _helper_table(self, name: str) -> _HelperTable | None:
-        found = find_table(self.workbook, name)
+        found = self.source.table(name)
         if found is None:
             return None
-        bounds = found.bounds
-        rows = read_rows(found.sheet, bounds) if bounds.last_row >= bounds.first_row else []
         return _HelperTable(name, found, layout.column_keys(name, found.header),
-                            [row for row in rows if not is_empty_row(row)])
+                            [row for row in found.rows if not is_empty_row(row)])
 
     def _require_column(self, table: _HelperTable, key: str) -> int:
         if key in table.keys:
             return table.keys[key]
         column = next(column for column in layout.TABLE_COLUMNS[table.name] if column.key == key)
-        sheet = table.found.sheet.title
+        sheet = table.found.sheet
         raise WorkbookError(
             _("{file}, sheet {sheet!r}: the table {table!r} has no column {header!r}. Add a column "
               "with that header (or {other!r}).").format(
@@ -358,7 +351,7 @@ class _CampaignReader:
             labels = {key: f"{table.found.header[index]!r} ({row.cells[index].coordinate})"
                       for key, index in table.keys.items()}
             where = _("{file}, sheet {sheet!r}, row {row}").format(
-                file=self.path.name, sheet=table.found.sheet.title, row=row.number)
+                file=self.path.name, sheet=table.found.sheet, row=row.number)
             mailboxes.append(parse_mailbox_row(fields, base_folder=self.base_folder, where=where,
                                                labels=labels))
         return tuple(mailboxes)

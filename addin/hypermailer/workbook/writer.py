@@ -63,19 +63,66 @@ def update_workbook(path: Path, *, statuses: Mapping[int, str] | None = None,
     lacks the place a value goes, and ``ValueError`` for a status row above
     the first recipient row. The file is then left unchanged.
     """
+    def change(workbook: Workbook) -> None:
+        if statuses:
+            _write_statuses(workbook, path, statuses, status_header)
+        if campaign_id is not None:
+            _write_campaign_id(workbook, path, campaign_id)
+        if log_row is not None:
+            _append_log_row(workbook, path, log_row)
+
     path = Path(path)
+    _edit_file(path, change)
+
+
+def replace_recipients(path: Path, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """Make *header* and *rows* the whole content of the Recipients table at *path*.
+
+    Every value is written as text. The table keeps its top-left corner and
+    grows or shrinks to fit; cells it no longer covers are cleared. A table
+    without rows keeps one empty data row, as Excel requires.
+    """
+    def change(workbook: Workbook) -> None:
+        found = find_table(workbook, layout.RECIPIENTS_TABLE)
+        if found is None:
+            raise WorkbookError(
+                _("{file}: the table {table!r} was not found, so the rows cannot be pasted. Start "
+                  "from a new HyperMailer workbook.").format(file=path.name, table=layout.RECIPIENTS_TABLE),
+                path=str(path))
+        _fill_table(found, header, rows)
+
+    path = Path(path)
+    _edit_file(path, change)
+
+
+def _fill_table(found: FoundTable, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    sheet, table = found.sheet, found.table
+    first_column, header_row = found.bounds.first_column, found.header_row
+    old_last_row = found.bounds.last_row + (table.totalsRowCount or 0)
+    for row in range(header_row, old_last_row + 1):
+        for column in range(first_column, found.bounds.last_column + 1):
+            sheet.cell(row=row, column=column).value = None
+
+    for offset, text in enumerate(header):
+        write_text(sheet, header_row, first_column + offset, text)
+    for row_offset, values in enumerate(rows, start=1):
+        for offset, text in enumerate(values):
+            if text != "":
+                write_text(sheet, header_row + row_offset, first_column + offset, text)
+
+    table.tableColumns = [TableColumn(id=number, name=text) for number, text in enumerate(header, start=1)]
+    table.totalsRowCount = None
+    last_row = header_row + max(len(rows), 1)
+    _set_table_ref(table, first_column, header_row, first_column + len(header) - 1, last_row)
+
+
+def _edit_file(path: Path, change) -> None:
+    """Load the workbook at *path*, apply *change* to it, and save it back atomically."""
     _check_writable(path)
     original = _read_bytes(path)
     workbook = open_workbook(path, data_only=False, rich_text=True,
                              keep_vba=path.suffix.lower() in MACRO_SUFFIXES)
-
-    if statuses:
-        _write_statuses(workbook, path, statuses, status_header)
-    if campaign_id is not None:
-        _write_campaign_id(workbook, path, campaign_id)
-    if log_row is not None:
-        _append_log_row(workbook, path, log_row)
-
+    change(workbook)
     buffer = io.BytesIO()
     workbook.save(buffer)
     saved = repair_saved_package(original, buffer.getvalue())

@@ -1,0 +1,268 @@
+"""The workbook open in Excel, read and written through xlwings objects in bulk.
+
+:class:`ExcelCellSource` implements the same small interface as the file
+reader (:class:`~hypermailer.workbook.cellsource.CellSource`): cell values
+with their number formats, so placeholders show the same text either way.
+:class:`ExcelWorkbook` implements
+:class:`~hypermailer.workbook.access.CampaignWorkbook` on top of it.
+
+Every range is read or written with one call, never one call per cell,
+except where a column mixes number formats (then that column's formats are
+read cell by cell). This module receives xlwings objects but does not
+import xlwings, so it imports on any machine.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from openpyxl.utils.cell import get_column_letter
+
+from hypermailer.campaign import Campaign, Cell, CellError, SourceRow
+from hypermailer.errors import WorkbookError
+from hypermailer.i18n import _
+from hypermailer.workbook import layout
+from hypermailer.workbook.cellsource import SourceTable
+from hypermailer.workbook.reader import read_campaign_from
+
+#: The error values Excel shows in a cell; xlwings returns them as text with ``err_to_str``.
+EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
+                          "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!",
+                          "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#PYTHON!"})
+
+#: Day zero of Excel's 1900 date system; a time-only value arrives as a datetime on this day.
+_EXCEL_DAY_ZERO = datetime.date(1899, 12, 30)
+
+
+class ExcelCellSource:
+    """A :class:`~hypermailer.workbook.cellsource.CellSource` over an ``xlwings.Book``."""
+
+    def __init__(self, book) -> None:
+        self.book = book
+        self.path = Path(book.fullname)
+        # xlwings converts date cells to datetime itself, so the date system
+        # only matters for plain numbers, which are never shown as dates.
+        self.date1904 = False
+
+    def table(self, name: str, *, rows_below: bool = False) -> SourceTable | None:
+        found = self._find_table(name)
+        if found is None:
+            return None
+        sheet, table = found
+        header_range = table.header_row_range
+        header = tuple("" if value is None else str(value)
+                       for value in _as_rows(header_range.value, 1)[0])
+        first_row, first_column = header_range.row + 1, header_range.column
+        last_row = first_row - 1
+        body = table.data_body_range
+        if body is not None:
+            last_row = body.row + body.rows.count - 1
+        if rows_below and table.totals_row_range is None:
+            last_row = self._last_row_below(sheet, last_row, first_column)
+        rows = ()
+        if last_row >= first_row:
+            area = sheet.range((first_row, first_column), (last_row, first_column + len(header) - 1))
+            rows = read_area(area, first_row, first_column, len(header))
+        return SourceTable(name=name, sheet=sheet.name, header=header, rows=rows)
+
+    def named_cell(self, name: str) -> tuple[str, Cell] | None:
+        defined = self._find_name(name)
+        if defined is None:
+            return None
+        try:
+            cell_range = defined.refers_to_range
+        except Exception as error:  # COM and AppleScript raise their own types here.
+            raise ValueError(str(defined.refers_to)) from error
+        first = cell_range[0, 0]
+        value = first.options(err_to_str=True).value
+        coordinate = f"{get_column_letter(first.column)}{first.row}"
+        return first.sheet.name, make_cell(value, first.number_format or "General", coordinate)
+
+    def _find_table(self, name: str):
+        folded = name.casefold()
+        for sheet in self.book.sheets:
+            for table in sheet.tables:
+                if table.name.casefold() == folded:
+                    return sheet, table
+        return None
+
+    def _find_name(self, name: str):
+        folded = name.casefold()
+        for defined in self.book.names:
+            # A sheet-scoped name is listed as "Sheet!Name".
+            if defined.name.rpartition("!")[2].casefold() == folded:
+                return defined
+        return None
+
+    def _last_row_below(self, sheet, last_row: int, column: int) -> int:
+        below = sheet.range((last_row + 1, column))
+        if below.value is None:
+            return last_row
+        return below.expand("down").last_cell.row
+
+
+def read_area(area, first_row: int, first_column: int, width: int) -> tuple[SourceRow, ...]:
+    """Read a range's values and number formats into rows of cells.
+
+    One call reads the values and one call per column reads the number
+    format; a column that mixes formats is read cell by cell.
+    """
+    values = _as_rows(area.options(ndim=2, err_to_str=True).value, width)
+    formats = [_column_formats(area.columns[index], len(values)) for index in range(width)]
+    # NOTE: rows hidden by a filter are not marked hidden here, unlike the
+    # file reader; finding them needs one call per row or Windows-only COM.
+    return tuple(
+        SourceRow(number=first_row + offset,
+                  cells=tuple(make_cell(value, formats[index][offset],
+                                        f"{get_column_letter(first_column + index)}{first_row + offset}")
+                              for index, value in enumerate(row)))
+        for offset, row in enumerate(values))
+
+
+def _column_formats(column, height: int) -> list[str]:
+    shared = column.number_format
+    if shared:
+        return [shared] * height
+    return [cell.number_format or "General" for cell in column]
+
+
+def _as_rows(value, width: int) -> list[list[object]]:
+    """Return a range value as a list of rows, whatever shape xlwings gave it."""
+    if not isinstance(value, list):
+        return [[value] + [None] * (width - 1)]
+    if value and not isinstance(value[0], list):
+        return [value]
+    return value
+
+
+def make_cell(value: object, number_format: str, coordinate: str) -> Cell:
+    """Turn a value as xlwings returns it into the :class:`Cell` openpyxl would give.
+
+    Whole numbers become ``int`` and a time of day becomes ``datetime.time``,
+    as openpyxl returns them. An error value becomes an error cell.
+    """
+    # NOTE: a cell holding the typed text "#N/A" reads as an error here,
+    # because err_to_str returns both as the same string.
+    if isinstance(value, str) and value in EXCEL_ERRORS:
+        return Cell(value=value, number_format=number_format, coordinate=coordinate,
+                    error=CellError.ERROR_VALUE)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
+        value = int(value)
+    elif isinstance(value, datetime.datetime) and value.date() == _EXCEL_DAY_ZERO:
+        value = value.time()
+    return Cell(value=value, number_format=number_format or "General", coordinate=coordinate)
+
+
+class ExcelWorkbook:
+    """A :class:`~hypermailer.workbook.access.CampaignWorkbook` open in Excel."""
+
+    def __init__(self, book) -> None:
+        self.book = book
+        self.cells = ExcelCellSource(book)
+        self.path = self.cells.path
+
+    def read_campaign(self) -> Campaign:
+        return read_campaign_from(self.cells)
+
+    def recipients(self) -> SourceTable:
+        table = self.cells.table(layout.RECIPIENTS_TABLE, rows_below=True)
+        if table is None:
+            raise WorkbookError(
+                _("{file}: the table {table!r} was not found. Open the workbook in Excel and give the "
+                  "table its name again (Table Design > Table Name), or start from a new HyperMailer "
+                  "workbook.").format(file=self.path.name, table=layout.RECIPIENTS_TABLE),
+                path=str(self.path))
+        return table
+
+    def write_results(self, *, statuses: Mapping[int, str] | None = None,
+                      campaign_id: str | None = None,
+                      log_row: Sequence[object] | None = None) -> None:
+        if statuses:
+            self._write_statuses(statuses)
+        if campaign_id is not None:
+            self._write_text(self._named_range(layout.CAMPAIGN_ID), [[campaign_id]])
+        if log_row is not None:
+            self._append_log_row(log_row)
+
+    def replace_recipients(self, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+        sheet, table = self.cells._find_table(layout.RECIPIENTS_TABLE)
+        top_left = table.range[0, 0]
+        old = table.range
+        sheet.range((old.row, old.column), (old.last_cell.row, old.last_cell.column)).clear_contents()
+
+        last_row = top_left.row + max(len(rows), 1)
+        last_column = top_left.column + len(header) - 1
+        table.resize(sheet.range((top_left.row, top_left.column), (last_row, last_column)))
+        self._write_text(sheet.range((top_left.row, top_left.column), (top_left.row, last_column)),
+                         [list(header)])
+        if rows:
+            self._write_text(sheet.range((top_left.row + 1, top_left.column), (last_row, last_column)),
+                             [list(row) for row in rows])
+
+    def _write_statuses(self, statuses: Mapping[int, str]) -> None:
+        sheet, table = self.cells._find_table(layout.RECIPIENTS_TABLE)
+        header = table.header_row_range
+        titles = _as_rows(header.value, 1)[0]
+        index = next((number for number, title in enumerate(titles) if layout.is_status_header(title)),
+                     None)
+        if index is None:
+            raise WorkbookError(
+                _("{file}: the Recipients table has no status column. Add a last column headed "
+                  "{header!r}, then try again.").format(
+                    file=self.path.name, header=layout.STATUS_HEADERS["he"]),
+                path=str(self.path))
+        column = header.column + index
+        for first, texts in status_runs(statuses):
+            cells = sheet.range((first, column), (first + len(texts) - 1, column))
+            self._write_text(cells, [[text] for text in texts])
+
+    def _append_log_row(self, values: Sequence[object]) -> None:
+        sheet, table = self.cells._find_table(layout.LOG_TABLE)
+        body = table.data_body_range
+        header = table.header_row_range
+        width = header.columns.count
+        row = header.row + 1
+        if body is not None:
+            last = body.last_cell.row
+            last_values = _as_rows(sheet.range((last, header.column), (last, header.column + width - 1)).value,
+                                   width)[0]
+            row = last if all(value in (None, "") for value in last_values) else last + 1
+        if row > header.row + (0 if body is None else body.rows.count):
+            table.resize(sheet.range((header.row, header.column), (row, header.column + width - 1)))
+        cells = sheet.range((row, header.column), (row, header.column + min(width, len(values)) - 1))
+        cells.value = [[_as_literal(value) for value in values[:width]]]
+
+    def _named_range(self, name: str):
+        defined = self.cells._find_name(name)
+        if defined is None:
+            raise WorkbookError(
+                _("{file}: the name {name!r} was not found. Open Formulas > Name Manager in Excel and "
+                  "define {name!r} for its input cell, or start from a new HyperMailer workbook.").format(
+                    file=self.path.name, name=name), path=str(self.path))
+        return defined.refers_to_range[0, 0]
+
+    @staticmethod
+    def _write_text(cells, values: list[list[str]]) -> None:
+        """Write *values* as text: the text number format first, so nothing becomes a number or formula."""
+        cells.number_format = "@"
+        cells.value = values
+
+
+def _as_literal(value: object) -> object:
+    """Keep text that Excel would parse as a formula (``=``, ``+``, ``-``, ``@``) as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def status_runs(statuses: Mapping[int, str]) -> list[tuple[int, list[str]]]:
+    """Group statuses by runs of consecutive rows, so each run is written with one call."""
+    runs: list[tuple[int, list[str]]] = []
+    for row in sorted(statuses):
+        if runs and runs[-1][0] + len(runs[-1][1]) == row:
+            runs[-1][1].append(statuses[row])
+        else:
+            runs.append((row, [statuses[row]]))
+    return runs
