@@ -1,4 +1,4 @@
-"""What each CLI command does, between option parsing and the core.
+"""The CLI commands' work, between option parsing and the core.
 
 Each ``run_*`` function returns the process exit code.
 """

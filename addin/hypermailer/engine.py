@@ -39,7 +39,7 @@ THROTTLE_CODES = frozenset({421, 450, 451, 452})
 
 @dataclass
 class RunSummary:
-    """What one run did. ``outcomes`` maps sheet rows to journal events of this run."""
+    """The result of one run. ``outcomes`` maps sheet rows to journal events of this run."""
 
     campaign_id: str
     mailbox: str
@@ -64,8 +64,8 @@ class RunSummary:
 class Options:
     """Run options chosen by the user.
 
-    ``rows`` restricts the run to these sheet rows; ``limit`` caps the number
-    of messages handed to the transport; ``retry_uncertain`` sends again rows
+    ``rows`` restricts the run to these sheet rows. ``limit`` caps the number
+    of messages handed to the transport. ``retry_uncertain`` sends again rows
     that may have been sent.
     """
 
@@ -113,7 +113,7 @@ def send_campaign(campaign: Campaign, mailbox: Mailbox, report: CheckReport,
     failing row never stops the others; an authentication, TLS, configuration
     or connection failure stops the run, and the remaining rows stay pending.
     When *quota* (the mailbox's rolling 24-hour count) is used up, the run
-    stops cleanly and ``quota_until`` says when sending can continue.
+    stops cleanly and ``quota_until`` is the time sending can continue.
     """
     options = options or Options()
     clock = clock or SystemClock()

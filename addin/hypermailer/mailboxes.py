@@ -2,7 +2,7 @@
 built-in "Local outbox".
 
 The TOML file (``mailboxes.toml`` in the user's config folder, or the file
-given with ``--mailboxes``) holds one table per mailbox, keyed by its name,
+given with ``--mailboxes``) contains one table per mailbox, keyed by its name,
 with the field names of :class:`hypermailer.campaign.Mailbox`::
 
     [mailbox."Office"]

@@ -1,4 +1,4 @@
-"""Keep sending within a mailbox's per-minute limit, and slow down when the server asks.
+"""Keep sending within a mailbox's per-minute limit, and slow down after a server's throttling reply.
 
 The engine keeps the per-day limit with :mod:`hypermailer.quota`, on disk
 across runs; the in-memory day window here serves callers without one.

@@ -3,7 +3,7 @@
 Providers cap a mailbox per rolling day (for example Microsoft 365 at 10,000
 recipients a day), so the count must survive the end of a run and include
 every HyperMailer process on the machine. Each accepted message appends its
-time (seconds since the epoch) to a small text file per mailbox; the file is
+time (seconds since the epoch) to a small text file per mailbox. The file is
 locked while it is read and written.
 
 NOTE: the count covers this machine only; mail sent through the same

@@ -173,7 +173,7 @@ def write_back(campaign: Campaign, report: CheckReport, entries, *,
                summary: RunSummary | None = None, write_status: bool = True) -> None:
     """Write statuses (and after a run, the campaign id and a log row) into the workbook.
 
-    CSV files are never modified; the journal holds their outcome.
+    CSV files are never modified, so their outcome is only in the journal.
     """
     path = campaign.source_path
     if path is None or path.suffix.lower() not in (".xlsx", ".xlsm") or not write_status:
