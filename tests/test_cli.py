@@ -366,3 +366,39 @@ def test_cli_new_campaign_id_stored_in_workbook(workdir):
     run_cli("send", "sample.xlsm", "--yes", "--new-campaign")
 
     assert len(list((workdir / "outbox").glob("*.eml"))) == 10
+
+
+def test_cli_workbook_open_in_excel_sends_nothing(workdir, capsys):
+    run_cli("workbook", "new", "sample.xlsm")
+    (workdir / "~$sample.xlsm").write_bytes(b"owner")
+
+    code = run_cli("send", "sample.xlsm", "--yes")
+
+    assert code == 2
+    assert not (workdir / "outbox").exists()
+    assert "sample.xlsm" in capsys.readouterr().err
+
+
+def test_cli_locked_after_send_keeps_journal(workdir, capsys):
+    run_cli("workbook", "new", "sample.xlsm")
+    run_cli("send", "sample.xlsm", "--yes", "--limit", "2")
+    (workdir / "~$sample.xlsm").write_bytes(b"owner")
+
+    code = run_cli("send", "sample.xlsm", "--yes")
+
+    assert code == 1
+    assert "hypermailer check" in capsys.readouterr().err
+    assert len(list((workdir / "outbox").glob("*.eml"))) == 5
+
+
+def test_cli_check_rebuilds_statuses_from_journal(workdir):
+    run_cli("workbook", "new", "sample.xlsm")
+    run_cli("send", "sample.xlsm", "--yes", "--limit", "2")
+    (workdir / "~$sample.xlsm").write_bytes(b"owner")
+    run_cli("send", "sample.xlsm", "--yes")
+    (workdir / "~$sample.xlsm").unlink()
+
+    run_cli("check", "sample.xlsm")
+
+    statuses = status_texts(workdir / "sample.xlsm")
+    assert sum(text.startswith("Sent") for text in statuses.values()) == 5

@@ -17,7 +17,7 @@ from hypermailer.campaign import Mailbox
 from hypermailer.checking import CheckReport, build_message, check_campaign
 from hypermailer.compose import message_bytes, new_message_id
 from hypermailer.engine import Options, pending_recipients, send_campaign
-from hypermailer.errors import ConfigurationError
+from hypermailer.errors import ConfigurationError, WorkbookError
 from hypermailer.i18n import _, ngettext
 from hypermailer.mailboxes import available_mailboxes, find_mailbox
 from hypermailer.pacing import Pacer
@@ -114,12 +114,32 @@ def run_send(path: Path, overrides: session.Overrides, request: SendRequest) -> 
                                         options=options, on_progress=advance,
                                         quota=session.open_quota(mailbox))
         finally:
-            session.write_back(campaign, report, journal.entries, summary=summary,
-                               write_status=_should_write(campaign, request.write_status))
+            written = _write_back_after_run(campaign, report, journal.entries, summary,
+                                            _should_write(campaign, request.write_status))
     output.show_run_summary(summary)
     if summary.stopped:
         return EXIT_CONFIGURATION
+    if not written:
+        return EXIT_ROWS_FAILED
     return EXIT_OK if summary.all_went and not report.errors else EXIT_ROWS_FAILED
+
+
+def _write_back_after_run(campaign, report: CheckReport, entries, summary,
+                          write_status: bool) -> bool:
+    """Write statuses after a run; on failure warn instead of hiding the run's summary.
+
+    The journal already holds every outcome, so a later ``check`` rewrites
+    the column once the workbook can be written again.
+    """
+    try:
+        session.write_back(campaign, report, entries, summary=summary, write_status=write_status)
+    except WorkbookError as error:
+        output.errors.print(_("The statuses could not be written into the workbook: {error}. "
+                              "Nothing is lost: the journal records every message. Close the "
+                              "workbook, then run `hypermailer check {path}` to write them.")
+                            .format(error=error, path=campaign.source_path), markup=False)
+        return False
+    return True
 
 
 def _send_test(campaign, mailbox: Mailbox, report: CheckReport, request: SendRequest) -> int:
