@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hypermailer.clipboard import has_header, parse_clipboard, parse_grid
+from hypermailer.clipboard import PastedRows, has_header, parse_clipboard, parse_grid, table_content
 from hypermailer.i18n import get_language, set_language
 
 
@@ -137,3 +137,30 @@ def test_clipboard_width_property() -> None:
 def test_has_header_address_column_majority() -> None:
     grid = [["Email"], ["dana@example.com"], ["not an address"], ["moshe@example.org"]]
     assert has_header(grid)
+
+
+def test_table_content_pasted_header_then_status() -> None:
+    pasted = PastedRows(header=("Email", "Name"), rows=(("a@example.com", "A"),))
+    header, rows = table_content(pasted, ("Old", "Send status"), "Send status")
+    assert header == ["Email", "Name", "Send status"]
+    assert rows == [["a@example.com", "A", ""]]
+
+
+def test_table_content_keeps_current_header_without_status() -> None:
+    pasted = PastedRows(header=None, rows=(("a@example.com", "A"),))
+    header, _rows = table_content(pasted, ("Email", "Name", "סטטוס שליחה"), "סטטוס שליחה")
+    assert header == ["Email", "Name", "סטטוס שליחה"]
+
+
+def test_table_content_names_extra_columns() -> None:
+    pasted = PastedRows(header=None, rows=(("a@example.com", "A", "x"),))
+    header, rows = table_content(pasted, ("Email", "Send status"), "Send status")
+    assert header == ["Email", "Field 2", "Field 3", "Send status"]
+    assert rows == [["a@example.com", "A", "x", ""]]
+
+
+def test_table_content_pads_narrow_rows() -> None:
+    pasted = PastedRows(header=None, rows=(("a@example.com",),))
+    header, rows = table_content(pasted, ("Email", "Name", "Amount", "Send status"), "Send status")
+    assert rows == [["a@example.com", "", "", ""]]
+    assert len(header) == 4

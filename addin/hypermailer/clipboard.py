@@ -1,8 +1,8 @@
 """Parse rows copied from Excel, Google Sheets or a CRM grid into a header and text rows.
 
 Those programs put tab-separated text on the clipboard. A cell that contains a
-tab, a line break or a leading double quote is wrapped in double quotes, with
-each quote inside it doubled; rows end with CRLF on Windows and LF elsewhere.
+tab, a line break or a leading double quote is wrapped in double quotes, and
+each quote inside it is doubled. Rows end with CRLF on Windows and LF elsewhere.
 Every value stays text exactly as copied, so leading zeros and formatted
 amounts are kept.
 """
@@ -25,14 +25,16 @@ _ADDRESS = re.compile(r"^(?:[^<>]*<)?\s*(?:mailto:)?[^\s<>@]+@[^\s<>@]+\.[^\s<>@
 
 @dataclass(frozen=True)
 class PastedRows:
-    """Clipboard rows; ``header`` is ``None`` when the first line holds data."""
+    """Clipboard rows; ``header`` is ``None`` when the first line contains data."""
 
     header: tuple[str, ...] | None
     rows: tuple[tuple[str, ...], ...]
 
     @property
     def width(self) -> int:
-        return len(self.header) if self.header is not None else len(self.rows[0]) if self.rows else 0
+        if self.header is not None:
+            return len(self.header)
+        return len(self.rows[0]) if self.rows else 0
 
 
 def parse_clipboard(text: str) -> PastedRows:
@@ -45,7 +47,7 @@ def parse_clipboard(text: str) -> PastedRows:
     """
     grid = _trim(parse_grid(text))
     if not grid:
-        raise ValueError(_("The clipboard holds no rows. Copy the recipients' rows (with or without "
+        raise ValueError(_("The clipboard contains no rows. Copy the recipients' rows (with or without "
                            "the header row) in Excel, Google Sheets or your CRM, then try again."))
     if has_header(grid):
         return PastedRows(header=tuple(grid[0]), rows=tuple(tuple(row) for row in grid[1:]))

@@ -3,7 +3,7 @@
 The workbook's VBA runs, for example,
 ``Application.Run "'xlwings.xlam'!RunPython", "import hypermailer.excel as hm; hm.send()"``.
 Each entry point wraps the calling workbook and Excel's dialogs and hands
-them to :mod:`hypermailer.buttons`, which holds the logic and turns every
+them to :mod:`hypermailer.buttons`, which contains the logic and turns every
 error into a message box.
 
 Dialogs Excel's object model lacks (a masked password field, reading the

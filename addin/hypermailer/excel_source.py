@@ -47,7 +47,7 @@ class ExcelCellSource:
         self.date1904 = False
 
     def table(self, name: str, *, rows_below: bool = False) -> SourceTable | None:
-        found = self._find_table(name)
+        found = self.find_table(name)
         if found is None:
             return None
         sheet, table = found
@@ -68,7 +68,7 @@ class ExcelCellSource:
         return SourceTable(name=name, sheet=sheet.name, header=header, rows=rows)
 
     def named_cell(self, name: str) -> tuple[str, Cell] | None:
-        defined = self._find_name(name)
+        defined = self.find_name(name)
         if defined is None:
             return None
         try:
@@ -80,7 +80,7 @@ class ExcelCellSource:
         coordinate = f"{get_column_letter(first.column)}{first.row}"
         return first.sheet.name, make_cell(value, first.number_format or "General", coordinate)
 
-    def _find_table(self, name: str):
+    def find_table(self, name: str):
         folded = name.casefold()
         for sheet in self.book.sheets:
             for table in sheet.tables:
@@ -88,7 +88,7 @@ class ExcelCellSource:
                     return sheet, table
         return None
 
-    def _find_name(self, name: str):
+    def find_name(self, name: str):
         folded = name.casefold()
         for defined in self.book.names:
             # A sheet-scoped name is listed as "Sheet!Name".
@@ -187,7 +187,7 @@ class ExcelWorkbook:
             self._append_log_row(log_row)
 
     def replace_recipients(self, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-        sheet, table = self.cells._find_table(layout.RECIPIENTS_TABLE)
+        sheet, table = self.cells.find_table(layout.RECIPIENTS_TABLE)
         top_left = table.range[0, 0]
         old = table.range
         sheet.range((old.row, old.column), (old.last_cell.row, old.last_cell.column)).clear_contents()
@@ -202,7 +202,7 @@ class ExcelWorkbook:
                              [list(row) for row in rows])
 
     def _write_statuses(self, statuses: Mapping[int, str]) -> None:
-        sheet, table = self.cells._find_table(layout.RECIPIENTS_TABLE)
+        sheet, table = self.cells.find_table(layout.RECIPIENTS_TABLE)
         header = table.header_row_range
         titles = _as_rows(header.value, 1)[0]
         index = next((number for number, title in enumerate(titles) if layout.is_status_header(title)),
@@ -219,7 +219,7 @@ class ExcelWorkbook:
             self._write_text(cells, [[text] for text in texts])
 
     def _append_log_row(self, values: Sequence[object]) -> None:
-        sheet, table = self.cells._find_table(layout.LOG_TABLE)
+        sheet, table = self.cells.find_table(layout.LOG_TABLE)
         body = table.data_body_range
         header = table.header_row_range
         width = header.columns.count
@@ -235,7 +235,7 @@ class ExcelWorkbook:
         cells.value = [[_as_literal(value) for value in values[:width]]]
 
     def _named_range(self, name: str):
-        defined = self.cells._find_name(name)
+        defined = self.cells.find_name(name)
         if defined is None:
             raise WorkbookError(
                 _("{file}: the name {name!r} was not found. Open Formulas > Name Manager in Excel and "

@@ -29,7 +29,7 @@ class CampaignWorkbook(Protocol):
         """Read everything a run needs; raises as ``reader.read_campaign`` does."""
 
     def recipients(self) -> SourceTable:
-        """Return the Recipients table as it stands, without checking the rest of the workbook."""
+        """Return the Recipients table as it is now, without checking the rest of the workbook."""
 
     def write_results(self, *, statuses: Mapping[int, str] | None = None,
                       campaign_id: str | None = None,
@@ -58,7 +58,7 @@ class FileWorkbook:
         finally:
             formulas.close()
         if table is None:
-            # read_campaign raises the message that says how to fix this.
+            # read_campaign raises the error that explains how to fix this.
             read_campaign(self.path)
             raise AssertionError("read_campaign raises when the Recipients table is missing")
         return table

@@ -3,7 +3,7 @@
 pyOpenVBA starts from a project that Excel itself authored and adds the
 document modules Excel would add for the workbook's code names. The
 ``_VBA_PROJECT`` stream is then written in the form that [MS-OVBA] section
-2.3.4.1 asks of writers other than Office: version 0xFFFF and no performance
+2.3.4.1 requires of writers other than Office: version 0xFFFF and no performance
 cache, so Excel ignores every cache and compiles the modules from source.
 
 VBA source files are stored in an ANSI code page, so Hebrew cannot appear in
