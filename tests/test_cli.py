@@ -402,3 +402,52 @@ def test_cli_check_rebuilds_statuses_from_journal(workdir):
 
     statuses = status_texts(workdir / "sample.xlsm")
     assert sum(text.startswith("Sent") for text in statuses.values()) == 5
+
+
+def test_cli_lang_after_subcommand(workdir, monkeypatch, capsys):
+    monkeypatch.setenv("HYPERMAILER_LANG", "he")
+
+    code = run_cli("mailbox", "list", "--lang", "en")
+
+    assert code == 0
+    assert "Local outbox" in capsys.readouterr().out
+
+
+def test_cli_confirm_accepts_hebrew_yes(workdir, monkeypatch):
+    run_cli("workbook", "new", "sample.xlsm")
+    monkeypatch.setattr("sys.stdin", io.StringIO("כן\n"))
+
+    code = run_cli("send", "sample.xlsm")
+
+    assert code == 0
+    assert len(list((workdir / "outbox").glob("*.eml"))) == 5
+
+
+def test_cli_confirm_default_is_no(workdir, monkeypatch):
+    run_cli("workbook", "new", "sample.xlsm")
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
+
+    code = run_cli("send", "sample.xlsm")
+
+    assert code == 1
+    assert not (workdir / "outbox").exists()
+
+
+def test_cli_preview_rejects_other_extension(workdir):
+    run_cli("workbook", "new", "sample.xlsm")
+
+    code = run_cli("preview", "sample.xlsm", "--output", "x.pdf")
+
+    assert code == 2
+    assert not (workdir / "x.pdf").exists()
+
+
+def test_cli_unknown_mailbox_names_given_file(workdir, smtp_server, capsys):
+    server = smtp_server(security="none", auth=False)
+    mailboxes = write_mailboxes(workdir / "mine.toml", server)
+
+    code = run_cli("check", write_csv(workdir / "list.csv"), "--subject", "s", "--body", "b",
+                   "--mailbox", "Nope", "--mailboxes", mailboxes)
+
+    assert code == 2
+    assert "mine.toml" in capsys.readouterr().err

@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> None:
     """Run the command line and exit with its code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     i18n.set_language(_language_from_argv(argv) or i18n.language_from_environment())
+    argv = _without_language(argv)
 
     from hypermailer.cli_commands import build_cli
 
@@ -38,6 +39,20 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(i18n._("Error: {message}").format(message=error), err=True)
         code = EXIT_CONFIGURATION
     sys.exit(code or 0)
+
+
+def _without_language(argv: list[str]) -> list[str]:
+    """Drop ``--lang X`` wherever it stands, so it also works after a subcommand."""
+    kept: list[str] = []
+    skip_next = False
+    for argument in argv:
+        if skip_next:
+            skip_next = False
+        elif argument == "--lang":
+            skip_next = True
+        elif not argument.startswith("--lang="):
+            kept.append(argument)
+    return kept
 
 
 def _language_from_argv(argv: list[str]) -> str | None:

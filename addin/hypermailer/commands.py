@@ -25,6 +25,9 @@ from hypermailer.clock import SystemClock
 
 EXIT_OK, EXIT_ROWS_FAILED, EXIT_CONFIGURATION = 0, 1, 2
 
+#: Answers that confirm a send, in English and Hebrew ("כן" is "yes").
+YES_ANSWERS = frozenset({"y", "yes", "כ", "כן"})
+
 
 @dataclass(frozen=True)
 class SendRequest:
@@ -50,6 +53,9 @@ def run_check(path: Path, overrides: session.Overrides, write_status: bool | Non
 
 def run_preview(path: Path, overrides: session.Overrides, row: int | None,
                 output_file: Path | None) -> int:
+    if output_file is not None and output_file.suffix.lower() not in (".eml", ".html", ".htm"):
+        raise ConfigurationError(_("{path}: the preview file name must end in .eml or .html.")
+                                 .format(path=output_file))
     campaign, mailbox, report = _load_and_check(path, overrides)
     if report.fatal:
         output.show_problems(report)
@@ -175,7 +181,7 @@ def run_mailbox_list(mailbox_file: Path | None, workbook: Path | None) -> int:
 
 
 def run_mailbox_test(name: str, mailbox_file: Path | None, workbook: Path | None) -> int:
-    mailbox = find_mailbox(name, _mailboxes(mailbox_file, workbook))
+    mailbox = find_mailbox(name, _mailboxes(mailbox_file, workbook), mailbox_file)
     transport = session.open_transport(mailbox)
     for step in transport.verify():
         output.console.print(f"✓ {step}")
@@ -185,7 +191,7 @@ def run_mailbox_test(name: str, mailbox_file: Path | None, workbook: Path | None
 
 def run_mailbox_login(name: str, mailbox_file: Path | None, workbook: Path | None,
                       password_stdin: bool) -> int:
-    mailbox = find_mailbox(name, _mailboxes(mailbox_file, workbook))
+    mailbox = find_mailbox(name, _mailboxes(mailbox_file, workbook), mailbox_file)
     if mailbox.kind != "smtp" or not mailbox.username:
         raise ConfigurationError(_("Mailbox {name} has no user name, so it needs no password.")
                                  .format(name=mailbox.name))
@@ -203,7 +209,7 @@ def run_mailbox_login(name: str, mailbox_file: Path | None, workbook: Path | Non
 
 
 def run_mailbox_logout(name: str, mailbox_file: Path | None, workbook: Path | None) -> int:
-    mailbox = find_mailbox(name, _mailboxes(mailbox_file, workbook))
+    mailbox = find_mailbox(name, _mailboxes(mailbox_file, workbook), mailbox_file)
     if credentials.delete_password(mailbox):
         output.console.print(_("Password for mailbox {name} removed.").format(name=mailbox.name))
     else:
@@ -280,7 +286,9 @@ def _confirm(count: int, mailbox: Mailbox) -> None:
     if minutes >= 1:
         question += " " + _("At {rate} messages a minute this takes about {minutes:.0f} minutes."
                             ).format(rate=mailbox.per_minute, minutes=minutes)
-    click.confirm(question, abort=True)
+    answer = click.prompt(question + " " + _("[y/N]"), default="", show_default=False)
+    if answer.strip().casefold() not in YES_ANSWERS:
+        raise click.exceptions.Abort()
 
 
 def _print_message(message) -> None:

@@ -86,7 +86,8 @@ def available_mailboxes(workbook_mailboxes: Iterable[Mailbox] = (),
     return tuple(found.values())
 
 
-def find_mailbox(name: str, mailboxes: Iterable[Mailbox]) -> Mailbox:
+def find_mailbox(name: str, mailboxes: Iterable[Mailbox],
+                 mailbox_file: Path | None = None) -> Mailbox:
     """Return the mailbox called *name* (case-insensitive), or the first one when *name* is empty."""
     mailboxes = tuple(mailboxes)
     if not name.strip():
@@ -102,4 +103,5 @@ def find_mailbox(name: str, mailboxes: Iterable[Mailbox]) -> Mailbox:
     known = ", ".join(mailbox.name for mailbox in mailboxes)
     raise ConfigurationError(
         _("No mailbox is called {name!r}. Known mailboxes: {known}. Add it to the Mailboxes "
-          "table or to {file}.").format(name=name, known=known, file=default_mailbox_file()))
+          "table or to {file}.").format(name=name, known=known,
+                                        file=mailbox_file or default_mailbox_file()))

@@ -106,7 +106,7 @@ def _read_text(path: Path) -> str:
 def choose_mailbox(campaign: Campaign, mailbox_file: Path | None = None) -> Mailbox:
     """Return the campaign's mailbox from the workbook, the TOML file or the built-in outbox."""
     mailboxes = available_mailboxes(campaign.mailboxes, mailbox_file)
-    return find_mailbox(campaign.mailbox_name, mailboxes)
+    return find_mailbox(campaign.mailbox_name, mailboxes, mailbox_file)
 
 
 def campaign_id_for(campaign: Campaign) -> str:
