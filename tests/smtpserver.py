@@ -38,6 +38,7 @@ class Faults:
     rcpt_replies: dict[str, str] = field(default_factory=dict)  # recipient -> reply to its RCPT
     mail_replies: dict[int, str] = field(default_factory=dict)  # message number -> reply to MAIL
     data_reply: str | None = None      # reply after the data of every message
+    data_replies: dict[str, str] = field(default_factory=dict)  # first recipient -> reply after data
     drop_before_data: bool = False     # close the connection when DATA arrives
     drop_after_data: bool = False      # store the message, then close without a reply
     drop_after_data_for: frozenset[int] = frozenset()  # the same, only for these message numbers
@@ -103,6 +104,9 @@ class _Handler:
         faults = self.owner.faults
         if faults.data_reply is not None:
             return await _reply_and_maybe_close(server, faults.data_reply)
+        scripted = faults.data_replies.get(envelope.rcpt_tos[0]) if envelope.rcpt_tos else None
+        if scripted is not None:
+            return await _reply_and_maybe_close(server, scripted)
 
         self.owner.received.append(
             (envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content)))

@@ -258,3 +258,34 @@ def test_check_empty_used_field_is_warning(tmp_path):
 
     assert len(report.ready) == 1
     assert [problem.kind for problem in report.problems] == ["empty-field"]
+
+
+class ThrottlingTransport(MemoryTransport):
+    """Answers the first send with a scripted temporary reply."""
+
+    def __init__(self, code: int, reply: str) -> None:
+        super().__init__()
+        self.error = TemporaryFailure(f"{code} {reply}", code=code, reply=reply)
+
+    def send(self, sender, recipients, message):
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+        return super().send(sender, recipients, message)
+
+
+@pytest.mark.parametrize("code, reply, slowed", [
+    (452, "4.5.3 too many recipients", True),
+    (451, "4.7.1 rate limit exceeded", True),
+    (421, "4.7.0 too many connections", True),
+    (451, "4.3.0 local error in processing", False),
+    (450, "4.2.1 mailbox busy", False),
+])
+def test_engine_throttling_reply_slows_run(tmp_path, code, reply, slowed):
+    clock = FakeClock()
+    options = Options(jitter=0, backoff_seconds=0)
+
+    run(tmp_path, make_campaign(ROWS), ThrottlingTransport(code, reply), clock=clock,
+        options=options)
+
+    assert (clock.elapsed >= 2.0) is slowed

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,8 +34,10 @@ log = logging.getLogger(__name__)
 #: Errors after which no further row can succeed, so the run stops.
 STOPPING_ERRORS = (AuthenticationError, TLSError, ConfigurationError, ConnectError)
 
-#: Temporary replies that mean "too much, too fast": the run slows down.
-THROTTLE_CODES = frozenset({421, 450, 451, 452})
+#: Temporary replies that mean "too much, too fast", so the run slows down:
+#: 452 always, 421 and 451 when their text speaks of a rate or a limit.
+THROTTLE_CODES = frozenset({452})
+THROTTLE_WORDS = re.compile(r"too many|rate|limit|throttl|slow down", re.IGNORECASE)
 
 
 @dataclass
@@ -74,6 +77,7 @@ class Options:
     retry_uncertain: bool = False
     max_attempts: int = 3
     backoff_seconds: float = 2.0
+    throttle_seconds: float = 1.0
     jitter: float = 0.2
     random: random.Random = field(default_factory=random.Random)
 
@@ -169,8 +173,8 @@ def _send_one(campaign: Campaign, mailbox: Mailbox, report: CheckReport, transpo
             summary.stopped = str(error)
             return _record(journal, summary, events.DEFERRED, recipient, message_id, error)
         except (TemporaryFailure, TransportError) as error:
-            if getattr(error, "code", None) in THROTTLE_CODES:
-                pacer.slow_down()
+            if _is_throttling(error):
+                pacer.slow_down(options.throttle_seconds)
             if attempt < options.max_attempts:
                 _back_off(transport, clock, options, attempt, recipient, error)
                 continue
@@ -189,6 +193,14 @@ def _send_one(campaign: Campaign, mailbox: Mailbox, report: CheckReport, transpo
         log.info("row %d sent, Message-ID %s", recipient.row, message_id)
         return events.SENT
     raise AssertionError("the retry loop always returns")
+
+
+def _is_throttling(error: Exception) -> bool:
+    code = getattr(error, "code", None)
+    if code in THROTTLE_CODES:
+        return True
+    reply = getattr(error, "reply", None) or ""
+    return code in (421, 451) and bool(THROTTLE_WORDS.search(reply))
 
 
 def _back_off(transport: Transport, clock, options: Options, attempt: int,

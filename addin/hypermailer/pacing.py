@@ -25,9 +25,9 @@ class Pacer:
         self.windows = [(MINUTE, per_minute, deque()), (DAY, per_day, deque())]
         self.extra_delay = 0.0
 
-    def slow_down(self) -> None:
-        """Double the pause between messages (from 1 s, up to 60 s) after a "too many" reply."""
-        self.extra_delay = min(max(self.extra_delay * 2, 1.0), MAX_EXTRA_DELAY)
+    def slow_down(self, first_delay: float = 1.0) -> None:
+        """Double the pause between messages (from *first_delay*, up to 60 s) after a "too many" reply."""
+        self.extra_delay = min(max(self.extra_delay * 2, first_delay), MAX_EXTRA_DELAY)
 
     def delay(self) -> float:
         """Return the seconds to wait before the next message may go."""

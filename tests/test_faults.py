@@ -1,0 +1,166 @@
+"""Fault tests: every scripted server reply or failure mapped to the row outcome the user sees.
+
+Each case runs the real CLI against a real SMTP server on 127.0.0.1 whose
+replies are scripted for one recipient (yossi@example.org, the second row),
+and checks what the server received and what the journal recorded.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from hypermailer import commands
+from hypermailer import journal as events
+from hypermailer.engine import Options
+from hypermailer.journal import read_entries
+from smtpserver import Faults
+from test_cli import csv_send, run_cli, workdir, write_csv, write_mailboxes  # noqa: F401  (workdir is a fixture)
+
+TARGET = "yossi@example.org"
+OTHERS = ["dana@example.com", "noa@example.com"]
+
+
+def journal_event(workdir, address):
+    folder = workdir / "home" / "data" / "journal"
+    (path,) = folder.glob("*.jsonl")
+    return read_entries(path)[address].event
+
+
+def delivered(server):
+    return sorted(rcpt[0] for _from, rcpt, _data in server.received)
+
+
+@pytest.fixture
+def fast_retries(monkeypatch):
+    """Shorten the engine's backoff so retried cases finish in well under a second."""
+    monkeypatch.setattr(commands, "Options", functools.partial(Options, backoff_seconds=0.01,
+                                                          throttle_seconds=0.01))
+
+
+PERMANENT_CASES = {
+    "550 at RCPT": Faults(rcpt_replies={TARGET: "550 5.1.1 no such user"}),
+    "552 at end of data": Faults(data_replies={TARGET: "552 5.3.4 message too big"}),
+    "554 at end of data": Faults(data_replies={TARGET: "554 5.7.1 rejected as spam"}),
+}
+
+
+@pytest.mark.parametrize("faults", PERMANENT_CASES.values(), ids=PERMANENT_CASES.keys())
+def test_fault_permanent_reply_fails_only_that_row(workdir, smtp_server, faults):
+    server = smtp_server(security="none", auth=False, faults=faults)
+
+    code = csv_send(workdir, server)
+
+    assert code == 1
+    assert delivered(server) == OTHERS
+    assert journal_event(workdir, TARGET) == events.FAILED
+
+
+TEMPORARY_CASES = {
+    "450 at RCPT": Faults(rcpt_replies={TARGET: "450 4.2.1 mailbox busy"}),
+    "451 at RCPT": Faults(rcpt_replies={TARGET: "451 4.3.0 try again later"}),
+    "452 at RCPT": Faults(rcpt_replies={TARGET: "452 4.5.3 too many recipients"}),
+    "451 at end of data": Faults(data_replies={TARGET: "451 4.3.0 local error"}),
+}
+
+
+@pytest.mark.parametrize("faults", TEMPORARY_CASES.values(), ids=TEMPORARY_CASES.keys())
+def test_fault_temporary_reply_deferred_after_retries(workdir, smtp_server, faults,
+                                                      fast_retries):
+    server = smtp_server(security="none", auth=False, faults=faults)
+
+    code = csv_send(workdir, server)
+
+    assert code == 1
+    assert delivered(server) == OTHERS
+    assert journal_event(workdir, TARGET) == events.DEFERRED
+
+
+def test_fault_temporary_then_healthy_server_sends_on_rerun(workdir, smtp_server, fast_retries):
+    server = smtp_server(security="none", auth=False,
+                         faults=Faults(rcpt_replies={TARGET: "451 4.3.0 try again later"}))
+    csv_send(workdir, server)
+    server.faults.rcpt_replies.clear()
+
+    code = csv_send(workdir, server)
+
+    assert code == 0
+    assert delivered(server) == sorted([*OTHERS, TARGET])
+
+
+def test_fault_421_at_mail_reconnects_and_delivers(workdir, smtp_server):
+    server = smtp_server(security="none", auth=False,
+                         faults=Faults(mail_replies={2: "421 4.3.2 closing"}))
+
+    code = csv_send(workdir, server)
+
+    assert code == 0
+    assert delivered(server) == sorted([*OTHERS, TARGET])
+    assert server.connections == 2
+
+
+def test_fault_drop_before_data_retried(workdir, smtp_server, fast_retries):
+    server = smtp_server(security="none", auth=False, faults=Faults(drop_before_data=True))
+
+    code = csv_send(workdir, server)
+
+    assert code == 1
+    assert server.received == []
+    assert journal_event(workdir, TARGET) == events.DEFERRED
+
+
+def test_fault_stall_past_timeout_is_uncertain(workdir, smtp_server):
+    server = smtp_server(security="none", auth=False, faults=Faults(stall_after_data=True))
+    csv_file = write_csv(workdir / "list.csv")
+    mailboxes = write_mailboxes(workdir / "mailboxes.toml", server, timeout=1)
+
+    code = run_cli("send", csv_file, "--subject", "s", "--body", "b", "--mailbox", "Test",
+                   "--mailboxes", mailboxes, "--yes", "--rows", "3")
+
+    assert code == 1
+    assert journal_event(workdir, TARGET) == events.UNCERTAIN
+
+
+def test_fault_tls_failure_stops_run(workdir, smtp_server, tls_ca):
+    server = smtp_server(security="starttls", auth=False, cert_hosts=("other.test",))
+    tls_ca.cert_pem.write_to_path(str(workdir / "ca.pem"))
+    csv_file = write_csv(workdir / "list.csv")
+    mailboxes = write_mailboxes(workdir / "mailboxes.toml", server, ca_file="ca.pem")
+
+    code = run_cli("send", csv_file, "--subject", "s", "--body", "b", "--mailbox", "Test",
+                   "--mailboxes", mailboxes, "--yes")
+
+    assert code == 2
+    assert server.received == []
+
+
+def test_fault_read_only_workbook_sends_nothing(workdir, capsys):
+    run_cli("workbook", "new", "sample.xlsm")
+    workbook = workdir / "sample.xlsm"
+    before = workbook.read_bytes()
+    workbook.chmod(0o444)
+
+    code = run_cli("send", "sample.xlsm", "--yes")
+
+    assert code == 2
+    assert workbook.read_bytes() == before
+    assert not (workdir / "outbox").exists()
+    assert "sample.xlsm" in capsys.readouterr().err
+
+
+def test_fault_corrupted_workbook_clear_error(workdir, capsys):
+    run_cli("workbook", "new", "sample.xlsm")
+    run_cli("send", "sample.xlsm", "--yes", "--limit", "2")
+    workbook = workdir / "sample.xlsm"
+    workbook.write_bytes(workbook.read_bytes()[:2000])
+    journal_before = {path.name: path.read_bytes()
+                      for path in (workdir / "home" / "data" / "journal").glob("*.jsonl")}
+
+    code = run_cli("send", "sample.xlsm", "--yes")
+
+    assert code == 2
+    assert "sample.xlsm" in capsys.readouterr().err
+    journal_after = {path.name: path.read_bytes()
+                     for path in (workdir / "home" / "data" / "journal").glob("*.jsonl")}
+    assert journal_after == journal_before
