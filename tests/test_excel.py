@@ -537,3 +537,40 @@ def test_update_workbook_status_then_paste_keeps_status_header(workbook_path: Pa
           RecordingInterface(clipboard="ruth@example.com\tרות\r\n"))
     found = statuses(workbook_path)
     assert found[2] in (None, "")
+
+
+def test_new_campaign_sends_every_row_again(workbook_path: Path) -> None:
+    press(buttons.send, workbook_path, RecordingInterface())
+    first_id = FileWorkbook(workbook_path).read_campaign().campaign_id
+
+    press(buttons.new_campaign, workbook_path, RecordingInterface())
+    press(buttons.send, workbook_path, RecordingInterface())
+
+    assert FileWorkbook(workbook_path).read_campaign().campaign_id != first_id
+    assert len(outbox_messages(workbook_path)) == 10
+
+
+def test_new_campaign_declined_changes_nothing(workbook_path: Path) -> None:
+    press(buttons.send, workbook_path, RecordingInterface())
+    first_id = FileWorkbook(workbook_path).read_campaign().campaign_id
+
+    press(buttons.new_campaign, workbook_path, RecordingInterface(confirm=False))
+
+    assert FileWorkbook(workbook_path).read_campaign().campaign_id == first_id
+
+
+def test_send_uncertain_resends_only_unsure_rows(workbook_path: Path) -> None:
+    from hypermailer import journal as events, paths
+    from hypermailer.journal import Journal
+
+    press(buttons.send, workbook_path, RecordingInterface())
+    campaign_id = FileWorkbook(workbook_path).read_campaign().campaign_id
+    with Journal(paths.journal_folder(), campaign_id) as journal:
+        journal.record(events.UNCERTAIN, "dana.cohen@example.com", 2)
+
+    press(buttons.send, workbook_path, RecordingInterface())
+    plain_count = len(outbox_messages(workbook_path))
+    press(buttons.send_uncertain, workbook_path, RecordingInterface())
+
+    assert plain_count == 5
+    assert len(outbox_messages(workbook_path)) == 6

@@ -159,7 +159,8 @@ def test_vba_callbacks_run_python_through_addin() -> None:
     ribbon = vba.standard_module_sources("he")["Ribbon"]
     calls = re.findall(r'Application\.Run RUN_PYTHON, "import hypermailer\.excel as hm; hm\.(\w+)\(\)"',
                        ribbon)
-    assert calls == ["paste_from_clipboard", "check", "preview", "send_test", "send", "set_password",
+    assert calls == ["paste_from_clipboard", "check", "preview", "send_test", "send",
+                     "send_uncertain", "new_campaign", "set_password",
                      "test_connection"]
     assert "Private Const RUN_PYTHON As String = \"'xlwings.xlam'!RunPython\"" in ribbon
 
@@ -176,7 +177,7 @@ def test_vba_every_python_callback_has_error_handler() -> None:
     ribbon = vba.standard_module_sources("he")["Ribbon"]
     subs = re.findall(r"Public Sub (\w+)\(control As IRibbonControl\)(.*?)End Sub", ribbon, re.S)
     running = [(name, body) for name, body in subs if "RUN_PYTHON" in body]
-    assert len(running) == 7
+    assert len(running) == 9
     for name, body in running:
         assert "On Error GoTo AddinMissing" in body, name
         assert "ShowAddinMissing" in body, name

@@ -175,13 +175,17 @@ def send_test(workbook: CampaignWorkbook, ui: UserInterface) -> None:
         row=recipient.row, address=address, reply=delivery.reply))
 
 
-def send(workbook: CampaignWorkbook, ui: UserInterface) -> None:
-    """Confirm, then send every pending row with progress in the status bar and statuses in batches."""
+def send(workbook: CampaignWorkbook, ui: UserInterface, *, retry_uncertain: bool = False) -> None:
+    """Confirm, then send every pending row with progress in the status bar and statuses in batches.
+
+    With *retry_uncertain*, rows that may have been sent are sent again too.
+    """
     campaign, mailbox, report = _load_and_check(workbook, fatal_raises=True)
     campaign = _store_campaign_id(workbook, campaign)
+    options = Options(retry_uncertain=retry_uncertain)
 
     with session.open_journal(campaign.campaign_id) as journal:
-        pending = pending_recipients(report, journal, Options())
+        pending = pending_recipients(report, journal, options)
         if not pending:
             workbook.write_results(statuses=row_statuses(report, journal.entries))
             ui.alert(_("Nothing to send: every valid row was already handled in campaign "
@@ -195,12 +199,30 @@ def send(workbook: CampaignWorkbook, ui: UserInterface) -> None:
         summary = None
         try:
             summary = send_campaign(campaign, mailbox, report, transport, journal,
-                                    options=Options(), on_progress=batches.progress)
+                                    options=options, on_progress=batches.progress,
+                                    quota=session.open_quota(mailbox))
         finally:
             # Every row's final status, and the Log row when the run got that far.
             log_row = None if summary is None else summary_log_row(summary, report)
             workbook.write_results(statuses=row_statuses(report, journal.entries), log_row=log_row)
     ui.alert(run_summary_text(summary), critical=bool(summary.stopped or summary.failed))
+
+
+def send_uncertain(workbook: CampaignWorkbook, ui: UserInterface) -> None:
+    """Send every pending row and also the rows that may have been sent."""
+    send(workbook, ui, retry_uncertain=True)
+
+
+def new_campaign(workbook: CampaignWorkbook, ui: UserInterface) -> None:
+    """After a confirmation, give the workbook a new campaign id and clear the status column."""
+    campaign, _mailbox, report = _load_and_check(workbook)
+    if not ui.confirm(_("Start a new campaign? Every valid row will be sent again on the next "
+                        "Send, including rows already sent in campaign {campaign}.").format(
+            campaign=campaign.campaign_id or "-")):
+        return
+    campaign_id = session.new_campaign_id()
+    workbook.write_results(campaign_id=campaign_id, statuses=row_statuses(report, {}))
+    ui.alert(_("New campaign {campaign} started.").format(campaign=campaign_id))
 
 
 class StatusBatches:

@@ -53,6 +53,14 @@ def send() -> None:
     _run(buttons.send)
 
 
+def send_uncertain() -> None:
+    _run(buttons.send_uncertain)
+
+
+def new_campaign() -> None:
+    _run(buttons.new_campaign)
+
+
 def set_password() -> None:
     _run(buttons.set_password)
 

@@ -67,6 +67,22 @@ AddinMissing:
     ShowAddinMissing Err.Description
 End Sub
 
+Public Sub OnSendUncertain(control As IRibbonControl)
+    On Error GoTo AddinMissing
+    Application.Run RUN_PYTHON, "import hypermailer.excel as hm; hm.send_uncertain()"
+    Exit Sub
+AddinMissing:
+    ShowAddinMissing Err.Description
+End Sub
+
+Public Sub OnNewCampaign(control As IRibbonControl)
+    On Error GoTo AddinMissing
+    Application.Run RUN_PYTHON, "import hypermailer.excel as hm; hm.new_campaign()"
+    Exit Sub
+AddinMissing:
+    ShowAddinMissing Err.Description
+End Sub
+
 Public Sub OnSetPassword(control As IRibbonControl)
     On Error GoTo AddinMissing
     Application.Run RUN_PYTHON, "import hypermailer.excel as hm; hm.set_password()"
