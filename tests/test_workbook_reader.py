@@ -302,7 +302,8 @@ def test_read_campaign_invalid_mailbox_row(built_xlsx: Path) -> None:
 def test_read_campaign_empty_mailbox_rows_ignored(built_xlsx: Path) -> None:
     def add_empty_row(workbook: openpyxl.Workbook) -> None:
         sheet = next(sheet for sheet in workbook.worksheets if layout.MAILBOXES_TABLE in sheet.tables)
-        sheet.tables[layout.MAILBOXES_TABLE].ref = "A1:O3"
+        last_column = openpyxl.utils.get_column_letter(len(layout.MAILBOX_COLUMNS))
+        sheet.tables[layout.MAILBOXES_TABLE].ref = f"A1:{last_column}3"
         sheet["A3"] = "   "
     change_workbook(built_xlsx, add_empty_row)
     assert len(read_campaign(built_xlsx).mailboxes) == 1

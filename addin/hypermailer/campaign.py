@@ -81,6 +81,11 @@ class Mailbox:
     by the reader). ``max_message_bytes`` is the server's size limit;
     ``allow_plain_auth`` permits sending the password over an unencrypted
     connection, which is otherwise refused.
+
+    ``business_name``, ``business_address`` and ``business_phone`` are the
+    advertiser's details that an advertisement's footer must show.
+    ``unsubscribe_url`` is an ``https:`` URL template for one-click
+    unsubscribe; it may use ``{address}`` and ``{token}``.
     """
 
     name: str
@@ -99,6 +104,11 @@ class Mailbox:
     allow_plain_auth: bool = False
     ca_file: Path | None = None
     timeout: float = 60.0
+    connections: int = 1
+    business_name: str = ""
+    business_address: str = ""
+    business_phone: str = ""
+    unsubscribe_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -108,6 +118,11 @@ class Campaign:
     ``attachments`` are the files every message carries; ``base_folder`` is
     where relative paths (attachments, a pickup folder) are resolved.
     ``organisation_template`` is HTML with a ``{{ body }}`` slot, or empty.
+    ``advertisement`` marks the campaign as advertising mail, which gets the
+    subject prefix, the advertiser's footer and the consent check.
+    ``unsubscribe_key`` is the secret behind the ``{token}`` of the
+    mailbox's unsubscribe URL, loaded from the keyring by the front end;
+    empty when none is stored.
     """
 
     table: Table
@@ -128,3 +143,5 @@ class Campaign:
     mailboxes: tuple[Mailbox, ...] = ()
     is_hypermailer_workbook: bool = False
     extra: dict[str, str] = field(default_factory=dict)
+    advertisement: bool = False
+    unsubscribe_key: bytes = field(default=b"", repr=False)

@@ -30,6 +30,7 @@ REPLY_TO = "ReplyTo"
 TEST_ADDRESS = "TestAddress"
 CAMPAIGN_ID = "CampaignId"
 LANGUAGE = "Language"
+ADVERTISEMENT = "Advertisement"
 
 # Defined names of the lists behind the Mailbox and Template drop-downs.
 MAILBOX_NAMES = "MailboxNames"
@@ -65,6 +66,8 @@ MAILBOX_COLUMNS = (
     Column("max_size_mb", "גודל מרבי (MB)", "Max size (MB)"),
     Column("allow_plain_auth", "לאפשר סיסמה ללא הצפנה", "Allow unencrypted password"),
     Column("ca_file", "קובץ CA", "CA file"),
+    Column("preset", "הגדרות ספק", "Preset"),
+    Column("connections", "חיבורים במקביל", "Connections"),
 )
 
 TEMPLATE_COLUMNS = (

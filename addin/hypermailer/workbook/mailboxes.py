@@ -8,8 +8,14 @@ from pathlib import Path
 from hypermailer.campaign import Mailbox, Security
 from hypermailer.errors import ConfigurationError
 from hypermailer.i18n import _
+from hypermailer.unsubscribe import check_url_template
+from hypermailer.presets import apply_preset
 
 KINDS = ("smtp", "pickup")
+
+#: Most simultaneous connections one mailbox may open; relays allow a few,
+#: mailbox providers usually one.
+MAX_CONNECTIONS = 16
 
 #: Port used when a mailbox leaves it empty, by security mode.
 DEFAULT_PORTS = {Security.SSL: 465, Security.STARTTLS: 587, Security.NONE: 25}
@@ -20,7 +26,7 @@ DEFAULT_PORTS = {Security.SSL: 465, Security.STARTTLS: 587, Security.NONE: 25}
 FIELDS = (
     "name", "from_address", "display_name", "kind", "host", "port", "security", "username",
     "per_minute", "per_day", "reply_to", "folder", "max_size_mb", "max_message_bytes",
-    "allow_plain_auth", "ca_file", "timeout",
+    "allow_plain_auth", "ca_file", "timeout", "preset", "connections",
 )
 
 _TRUE_WORDS = {"true", "yes", "y", "1", "כן", "אמת"}
@@ -40,8 +46,8 @@ def parse_mailbox_row(fields: Mapping[str, object], *, base_folder: Path, where:
     *base_folder*. Raises :class:`ConfigurationError` naming *where* and the
     field.
     """
-    reader = _FieldReader(fields, where, labels or {})
-    reader.reject_unknown()
+    _FieldReader(fields, where, labels or {}).reject_unknown()
+    reader = _FieldReader(apply_preset(fields, where), where, labels or {})
 
     name = reader.text("name")
     if not name:
@@ -68,6 +74,9 @@ def parse_mailbox_row(fields: Mapping[str, object], *, base_folder: Path, where:
     if port is None:
         port = DEFAULT_PORTS[security] if kind == "smtp" else 0
     max_message_bytes = reader.max_message_bytes()
+    unsubscribe_url = reader.text("unsubscribe_url")
+    if unsubscribe_url:
+        check_url_template(unsubscribe_url, where=f"{where}, {reader.label('unsubscribe_url')}")
 
     return Mailbox(
         name=name,
@@ -86,6 +95,7 @@ def parse_mailbox_row(fields: Mapping[str, object], *, base_folder: Path, where:
         allow_plain_auth=reader.boolean("allow_plain_auth"),
         ca_file=reader.path("ca_file", base_folder),
         timeout=reader.number("timeout") or Mailbox.timeout,
+        connections=reader.integer("connections", minimum=1, maximum=MAX_CONNECTIONS) or 1,
     )
 
 
