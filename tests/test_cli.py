@@ -451,3 +451,18 @@ def test_cli_unknown_mailbox_names_given_file(workdir, smtp_server, capsys):
 
     assert code == 2
     assert "mine.toml" in capsys.readouterr().err
+
+
+def test_cli_parallel_connections_deliver_once(workdir, smtp_server):
+    server = smtp_server(security="none", auth=False)
+    lines = ["Email,Name"] + [f"user{index}@example.com,n{index}" for index in range(30)]
+    (workdir / "many.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    mailboxes = write_mailboxes(workdir / "mailboxes.toml", server, connections=3)
+
+    code = run_cli("send", workdir / "many.csv", "--subject", "s {#1}", "--body", "b",
+                   "--mailbox", "Test", "--mailboxes", mailboxes, "--yes")
+
+    delivered = [rcpt[0] for _from, rcpt, _data in server.received]
+    assert code == 0
+    assert server.connections == 3
+    assert sorted(delivered) == sorted(f"user{index}@example.com" for index in range(30))

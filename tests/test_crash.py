@@ -30,11 +30,11 @@ def write_list(folder: Path, rows: int) -> Path:
     return path
 
 
-def write_mailbox(folder: Path, server) -> Path:
+def write_mailbox(folder: Path, server, connections: int) -> Path:
     path = folder / "mailboxes.toml"
     path.write_text(f'[mailbox."Crash"]\nfrom_address = "office@example.com"\nkind = "smtp"\n'
-                    f'host = "{server.host}"\nport = {server.port}\nsecurity = "none"\n',
-                    encoding="utf-8")
+                    f'host = "{server.host}"\nport = {server.port}\nsecurity = "none"\n'
+                    f'connections = {connections}\n', encoding="utf-8")
     return path
 
 
@@ -44,12 +44,13 @@ def send_command(folder: Path, csv_file: Path, mailboxes: Path) -> list[str]:
             "--campaign", "crash"]
 
 
-def run_with_kills(folder: Path, server, rows: int, kills: int, seed: int) -> int:
+def run_with_kills(folder: Path, server, rows: int, kills: int, seed: int,
+                   connections: int) -> int:
     """Start and SIGKILL the sender *kills* times, then let one run finish; return kills done."""
     chooser = random.Random(seed)
     env = {**os.environ, "HYPERMAILER_HOME": str(folder / "home"), "HYPERMAILER_LANG": "en",
            "PYTHONPATH": os.pathsep.join(sys.path)}
-    command = send_command(folder, write_list(folder, rows), write_mailbox(folder, server))
+    command = send_command(folder, write_list(folder, rows), write_mailbox(folder, server, connections))
     killed = 0
     for _ in range(kills):
         before = len(server.received)
@@ -86,16 +87,19 @@ def check_deliveries(folder: Path, server, rows: int) -> dict[str, int]:
     }
 
 
-def crash_and_check(tmp_path, smtp_server, rows: int, kills: int, seed: int) -> dict[str, int]:
+def crash_and_check(tmp_path, smtp_server, rows: int, kills: int, seed: int,
+                    connections: int = 1) -> dict[str, int]:
     server = smtp_server(security="none", auth=False)
-    killed = run_with_kills(tmp_path, server, rows, kills, seed)
+    killed = run_with_kills(tmp_path, server, rows, kills, seed, connections)
     result = check_deliveries(tmp_path, server, rows)
     result["killed"] = killed
     return result
 
 
-def test_crash_resume_delivers_each_row_once(tmp_path, smtp_server):
-    result = crash_and_check(tmp_path, smtp_server, rows=300, kills=5, seed=2026)
+@pytest.mark.parametrize("connections", [1, 3])
+def test_crash_resume_delivers_each_row_once(tmp_path, smtp_server, connections):
+    result = crash_and_check(tmp_path, smtp_server, rows=300, kills=5, seed=2026,
+                             connections=connections)
 
     assert result["killed"] >= 3
     assert result["duplicates"] == 0
@@ -104,8 +108,10 @@ def test_crash_resume_delivers_each_row_once(tmp_path, smtp_server):
 
 
 @pytest.mark.slow
-def test_crash_resume_fifty_kills(tmp_path, smtp_server):
-    result = crash_and_check(tmp_path, smtp_server, rows=2000, kills=50, seed=50)
+@pytest.mark.parametrize("connections", [1, 3])
+def test_crash_resume_fifty_kills(tmp_path, smtp_server, connections):
+    result = crash_and_check(tmp_path, smtp_server, rows=2000, kills=50, seed=50,
+                             connections=connections)
     print(f"crash test result: {result}")
 
     assert result["killed"] >= 40

@@ -289,3 +289,55 @@ def test_engine_throttling_reply_slows_run(tmp_path, code, reply, slowed):
         options=options)
 
     assert (clock.elapsed >= 2.0) is slowed
+
+
+class CountingFactory:
+    """Makes memory transports that share one outbox, counting how many it made."""
+
+    def __init__(self, shared: MemoryTransport) -> None:
+        self.shared = shared
+        self.made = 0
+
+    def __call__(self) -> MemoryTransport:
+        self.made += 1
+        return self.shared
+
+
+def test_engine_parallel_connections_send_each_row_once(tmp_path):
+    rows = [(f"user{i}@example.com", "x", i) for i in range(40)]
+    campaign, mailbox = make_campaign(rows), memory_mailbox(connections=4)
+    shared = MemoryTransport()
+    factory = CountingFactory(shared)
+    report = check_campaign(campaign, mailbox)
+
+    with Journal(tmp_path / "journal", "c1") as journal:
+        summary = send_campaign(campaign, mailbox, report, shared, journal,
+                                clock=FakeClock(), more_transports=factory)
+
+    assert summary.sent == 40
+    assert factory.made == 3
+    assert sorted(delivered_to(shared)) == sorted(address for address, _n, _a in rows)
+
+
+def test_engine_parallel_failure_stops_all_connections(tmp_path):
+    rows = [(f"user{i}@example.com", "x", i) for i in range(20)]
+    failure = AuthenticationError("535 bad password", code=535)
+    shared = MemoryTransport(failures={"user0@example.com": failure})
+    campaign, mailbox = make_campaign(rows), memory_mailbox(connections=3)
+    report = check_campaign(campaign, mailbox)
+
+    with Journal(tmp_path / "journal", "c1") as journal:
+        summary = send_campaign(campaign, mailbox, report, shared, journal, clock=FakeClock(),
+                                more_transports=lambda: shared)
+
+    assert summary.stopped
+    assert summary.sent < 20
+
+
+def test_engine_without_factory_uses_one_connection(tmp_path):
+    rows = [(f"user{i}@example.com", "x", i) for i in range(5)]
+    transport = MemoryTransport()
+
+    run(tmp_path, make_campaign(rows), transport, mailbox=memory_mailbox(connections=4))
+
+    assert transport.open_count == 1

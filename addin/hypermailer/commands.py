@@ -118,7 +118,8 @@ def run_send(path: Path, overrides: session.Overrides, request: SendRequest) -> 
             with output.progress_bar(len(pending)) as advance:
                 summary = send_campaign(campaign, mailbox, report, transport, journal,
                                         options=options, on_progress=advance,
-                                        quota=session.open_quota(mailbox))
+                                        quota=session.open_quota(mailbox),
+                                        more_transports=lambda: session.open_transport(mailbox))
         finally:
             written = _write_back_after_run(campaign, report, journal.entries, summary,
                                             _should_write(campaign, request.write_status))
@@ -234,6 +235,7 @@ def run_workbook_new(path: Path, language: str, force: bool) -> int:
 def _load_and_check(path: Path, overrides: session.Overrides):
     campaign = session.load_campaign(path, overrides)
     mailbox = session.choose_mailbox(campaign, overrides.mailbox_file)
+    campaign = session.with_mailbox_lists(campaign, mailbox)
     return campaign, mailbox, check_campaign(campaign, mailbox)
 
 

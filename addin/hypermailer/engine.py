@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import random
 import re
+import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -56,6 +57,13 @@ class RunSummary:
     quota_until: datetime | None = None
     remaining: int = 0
     outcomes: dict[int, str] = field(default_factory=dict)
+
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, counter: str) -> None:
+        """Increase one counter by one; safe when several connections send at once."""
+        with self._lock:
+            setattr(self, counter, getattr(self, counter) + 1)
 
     @property
     def all_went(self) -> bool:
@@ -110,7 +118,8 @@ def pending_recipients(report: CheckReport, journal: Journal, options: Options,
 def send_campaign(campaign: Campaign, mailbox: Mailbox, report: CheckReport,
                   transport: Transport, journal: Journal, *, options: Options | None = None,
                   clock=None, on_progress: ProgressCallback | None = None,
-                  quota: DailyQuota | None = None) -> RunSummary:
+                  quota: DailyQuota | None = None,
+                  more_transports: Callable[[], Transport] | None = None) -> RunSummary:
     """Send every pending checked row of *campaign* through *transport*.
 
     Rows the journal marks as sent, failed or possibly sent are skipped. One
@@ -118,6 +127,9 @@ def send_campaign(campaign: Campaign, mailbox: Mailbox, report: CheckReport,
     or connection failure stops the run, and the remaining rows stay pending.
     When *quota* (the mailbox's rolling 24-hour count) is used up, the run
     stops cleanly and ``quota_until`` is the time sending can continue.
+    With *more_transports*, a factory of further connections, up to
+    ``mailbox.connections`` connections send at once; pacing, the quota and
+    the journal are shared by all of them.
     """
     options = options or Options()
     clock = clock or SystemClock()
@@ -125,28 +137,95 @@ def send_campaign(campaign: Campaign, mailbox: Mailbox, report: CheckReport,
     pending = pending_recipients(report, journal, options, summary)
     pacer = Pacer(clock, per_minute=mailbox.per_minute,
                   per_day=0 if quota is not None else mailbox.per_day)
+    run = _Run(campaign, mailbox, report, journal, clock, options, pacer, quota, summary,
+               pending, on_progress)
 
-    try:
-        for done, recipient in enumerate(pending, start=1):
-            if quota is not None and quota.remaining() == 0:
-                summary.quota_until = quota.next_free()
-                summary.remaining = len(pending) - done + 1
-                log.warning("daily limit of mailbox %s reached; %d rows wait until %s",
-                            mailbox.name, summary.remaining, summary.quota_until)
-                break
-            pacer.wait()
-            event = _send_one(campaign, mailbox, report, transport, journal, clock, options,
-                              recipient, summary, pacer)
-            if event == events.SENT and quota is not None:
-                quota.count_one()
-            summary.outcomes[recipient.row] = event
-            if on_progress:
-                on_progress(done, len(pending), recipient, event)
-            if summary.stopped:
-                break
-    finally:
-        transport.close()
+    extra = 0
+    if more_transports is not None:
+        extra = max(min(mailbox.connections, len(pending)) - 1, 0)
+    threads = [threading.Thread(target=run.work_with_new, args=(more_transports,),
+                                name=f"hypermailer-send-{number}", daemon=True)
+               for number in range(1, extra + 1)]
+    for thread in threads:
+        thread.start()
+    run.work(transport)
+    for thread in threads:
+        thread.join()
+    if run.error is not None:
+        raise run.error
     return summary
+
+
+class _Run:
+    """The state one run's connections share: the queue of rows, counters and limits.
+
+    Each connection calls :meth:`work`, which takes the next row under the
+    lock, sends it outside the lock, and records the outcome under the lock.
+    """
+
+    def __init__(self, campaign, mailbox, report, journal, clock, options, pacer, quota,
+                 summary, pending, on_progress) -> None:
+        self.campaign, self.mailbox, self.report = campaign, mailbox, report
+        self.journal, self.clock, self.options = journal, clock, options
+        self.pacer, self.quota, self.summary = pacer, quota, summary
+        self.pending, self.on_progress = pending, on_progress
+        self.lock = threading.Lock()
+        self.next_index = 0
+        self.done = 0
+        self.in_flight = 0
+        self.error: BaseException | None = None
+
+    def work_with_new(self, make_transport: Callable[[], Transport]) -> None:
+        try:
+            transport = make_transport()
+        except BaseException as error:  # noqa: BLE001  (re-raised by send_campaign)
+            self.error = error
+            return
+        self.work(transport)
+
+    def work(self, transport: Transport) -> None:
+        try:
+            while (recipient := self._take()) is not None:
+                self.pacer.wait()
+                event = _send_one(self.campaign, self.mailbox, self.report, transport,
+                                  self.journal, self.clock, self.options, recipient,
+                                  self.summary, self.pacer)
+                self._finish(recipient, event)
+        except BaseException as error:  # noqa: BLE001  (re-raised by send_campaign)
+            with self.lock:
+                self.error = self.error or error
+                self.summary.stopped = self.summary.stopped or str(error)
+        finally:
+            transport.close()
+
+    def _take(self) -> Recipient | None:
+        """Return the next row to send, or None when the run is over or must stop."""
+        with self.lock:
+            summary = self.summary
+            if summary.stopped or summary.quota_until or self.next_index >= len(self.pending):
+                return None
+            if self.quota is not None:
+                left = self.quota.remaining()
+                if left is not None and left - self.in_flight <= 0:
+                    summary.quota_until = self.quota.next_free()
+                    summary.remaining = len(self.pending) - self.next_index
+                    log.warning("daily limit of mailbox %s reached; %d rows wait until %s",
+                                self.mailbox.name, summary.remaining, summary.quota_until)
+                    return None
+            recipient = self.pending[self.next_index]
+            self.next_index += 1
+            self.in_flight += 1
+            return recipient
+
+    def _finish(self, recipient: Recipient, event: str) -> None:
+        with self.lock:
+            if event == events.SENT and self.quota is not None:
+                self.quota.count_one()
+            self.in_flight -= 1
+            self.done += 1
+            self.summary.outcomes[recipient.row] = event
+            if self.on_progress:
+                self.on_progress(self.done, len(self.pending), recipient, event)
 
 
 def _send_one(campaign: Campaign, mailbox: Mailbox, report: CheckReport, transport: Transport,
@@ -189,7 +268,7 @@ def _send_one(campaign: Campaign, mailbox: Mailbox, report: CheckReport, transpo
                 reply=reply, addresses=", ".join(delivery.refused))
         journal.record(events.SENT, recipient.key, recipient.row, message_id=message_id,
                        reply=reply)
-        summary.sent += 1
+        summary.add("sent")
         log.info("row %d sent, Message-ID %s", recipient.row, message_id)
         return events.SENT
     raise AssertionError("the retry loop always returns")
@@ -222,6 +301,6 @@ def _record(journal: Journal, summary: RunSummary, event: str, recipient: Recipi
                    reply=reply)
     counter = {events.FAILED: "failed", events.UNCERTAIN: "uncertain",
                events.DEFERRED: "deferred"}[event]
-    setattr(summary, counter, getattr(summary, counter) + 1)
+    summary.add(counter)
     log.error("row %d %s: %s", recipient.row, event, error)
     return event

@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -108,6 +109,7 @@ class Journal:
         self._lock = FileLock(str(self.path) + ".lock")
         self._file = None
         self._last_sync = 0.0
+        self._write_lock = threading.Lock()
         self.entries: dict[str, Entry] = {}
 
     def __enter__(self) -> "Journal":
@@ -148,16 +150,18 @@ class Journal:
                       message_id=message_id, code=code, reply=reply)
         record = {k: v for k, v in entry.__dict__.items() if v not in ("", None)}
         line = json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n"
-        try:
-            self._file.write(line)
-            self._file.flush()
-            if self._monotonic() - self._last_sync >= FSYNC_INTERVAL:
-                self._sync()
-        except OSError as error:
-            raise JournalError(
-                _("Cannot write the journal {path}: {error}. Sending stopped so that no "
-                  "message goes unrecorded.").format(path=self.path, error=error)) from error
-        self.entries[key] = entry
+        # Several connections may record at once; each line must stay whole.
+        with self._write_lock:
+            try:
+                self._file.write(line)
+                self._file.flush()
+                if self._monotonic() - self._last_sync >= FSYNC_INTERVAL:
+                    self._sync()
+            except OSError as error:
+                raise JournalError(
+                    _("Cannot write the journal {path}: {error}. Sending stopped so that no "
+                      "message goes unrecorded.").format(path=self.path, error=error)) from error
+            self.entries[key] = entry
         return entry
 
     def _sync(self) -> None:

@@ -6,6 +6,7 @@ across runs; the in-memory day window here serves callers without one.
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 
 MINUTE = 60.0
@@ -24,6 +25,7 @@ class Pacer:
         self.clock = clock
         self.windows = [(MINUTE, per_minute, deque()), (DAY, per_day, deque())]
         self.extra_delay = 0.0
+        self._lock = threading.Lock()
 
     def slow_down(self, first_delay: float = 1.0) -> None:
         """Double the pause between messages (from *first_delay*, up to 60 s) after a "too many" reply."""
@@ -41,13 +43,16 @@ class Pacer:
         return delay
 
     def wait(self) -> None:
-        delay = self.delay() + self.extra_delay
-        if delay > 0:
-            self.clock.sleep(delay)
-        now = self.clock.monotonic()
-        for _length, limit, times in self.windows:
-            if limit:
-                times.append(now)
+        # The lock makes connections sending in parallel take turns, so the
+        # windows count every connection's messages.
+        with self._lock:
+            delay = self.delay() + self.extra_delay
+            if delay > 0:
+                self.clock.sleep(delay)
+            now = self.clock.monotonic()
+            for _length, limit, times in self.windows:
+                if limit:
+                    times.append(now)
 
     def seconds_for(self, count: int) -> float:
         """Estimate how long *count* messages take at the per-minute limit."""
