@@ -98,6 +98,11 @@ def run_send(path: Path, overrides: session.Overrides, request: SendRequest) -> 
         pending = pending_recipients(report, journal, options)
         output.show_check_summary(report)
         if request.dry_run:
+            if summary_done := len(report.ready) - len(pending):
+                output.console.print(ngettext(
+                    "{count} row was already handled in campaign {campaign} and is left out.",
+                    "{count} rows were already handled in campaign {campaign} and are left out.",
+                    summary_done).format(count=summary_done, campaign=campaign.campaign_id))
             output.console.print(ngettext(
                 "Dry run: {count} message rendered and checked; nothing was sent.",
                 "Dry run: {count} messages rendered and checked; nothing was sent.",
@@ -124,6 +129,11 @@ def run_send(path: Path, overrides: session.Overrides, request: SendRequest) -> 
             written = _write_back_after_run(campaign, report, journal.entries, summary,
                                             _should_write(campaign, request.write_status))
     output.show_run_summary(summary)
+    if report.errors:
+        output.console.print(ngettext(
+            "{count} row was skipped because of an error; the problems are listed above.",
+            "{count} rows were skipped because of errors; the problems are listed above.",
+            session.skipped_rows(report)).format(count=session.skipped_rows(report)))
     if summary.stopped:
         return EXIT_CONFIGURATION
     if not written:

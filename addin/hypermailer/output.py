@@ -13,8 +13,10 @@ from hypermailer.checking import CheckReport
 from hypermailer.engine import RunSummary
 from hypermailer.i18n import _, ngettext
 
-console = Console(stderr=False, highlight=False)
-errors = Console(stderr=True, highlight=False)
+# soft_wrap leaves line breaking to the terminal, so a message piped to a
+# file or another program keeps each sentence on one line.
+console = Console(stderr=False, highlight=False, soft_wrap=True)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
 SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
 
