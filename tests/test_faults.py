@@ -1,4 +1,4 @@
-"""Fault tests: every scripted server reply or failure mapped to the row outcome the user sees.
+"""Fault tests: every scripted server reply or failure, and the row outcome it leads to.
 
 Each case runs the real CLI against a real SMTP server on 127.0.0.1 whose
 replies are scripted for one recipient (yossi@example.org, the second row),

@@ -2,7 +2,7 @@
 
 A mailbox with ``preset = "microsoft365"`` (TOML) or that word in the
 Mailboxes table's preset column gets these values for every field it leaves
-empty; a value the administrator enters always wins. Providers change their
+empty. A value the administrator enters always wins. Providers change their
 limits without notice, and an account's real limits can be lower, so each
 figure names its source and the date it was read.
 """
@@ -26,9 +26,9 @@ PRESETS: dict[str, dict[str, object]] = {
     "gmail": {"host": "smtp.gmail.com", "port": 465, "security": "ssl",
               "per_minute": 20, "per_day": 500, "connections": 1},
     # Exchange Online: 30 messages a minute and 10,000 recipients a day per
-    # mailbox, from "Exchange Online limits", sending limits section,
-    # learn.microsoft.com/office365/servicedescriptions/exchange-online-service-description/
-    # exchange-online-limits, as quoted by Microsoft's answers site (read 2026-12-04).
+    # mailbox, as quoted from Microsoft's "Exchange Online limits" page in the
+    # Microsoft Q&A thread learn.microsoft.com/en-us/answers/questions/2258712
+    # (read 2026-12-04).
     "microsoft365": {"host": "smtp.office365.com", "port": 587, "security": "starttls",
                      "per_minute": 30, "per_day": 10000, "connections": 1},
     # Amazon SES sandbox: 200 messages per 24 hours and 1 per second, from
