@@ -151,9 +151,9 @@ def test_update_preserves_vba_and_ribbon(built: Path) -> None:
     assert after["names"] == before["names"]
     assert after["tables"] == before["tables"]
     assert after["validations"] == before["validations"]
-    assert len(after["names"]) == 12
+    assert len(after["names"]) == 13
     assert len(after["tables"]) == 5
-    assert len(after["validations"]) == 6
+    assert len(after["validations"]) == 7
 
 
 def test_update_preserves_written_values(built: Path) -> None:

@@ -200,7 +200,8 @@ def send(workbook: CampaignWorkbook, ui: UserInterface, *, retry_uncertain: bool
         try:
             summary = send_campaign(campaign, mailbox, report, transport, journal,
                                     options=options, on_progress=batches.progress,
-                                    quota=session.open_quota(mailbox))
+                                    quota=session.open_quota(mailbox),
+                                    more_transports=lambda: session.open_transport(mailbox))
         finally:
             # Every row's final status, and the Log row when the run got that far.
             log_row = None if summary is None else summary_log_row(summary, report)
@@ -324,6 +325,7 @@ def _load_and_check(workbook: CampaignWorkbook, *, fatal_raises: bool = False
     set_language(campaign.language)
     _require_message(campaign)
     mailbox = session.choose_mailbox(campaign)
+    campaign = session.with_mailbox_lists(campaign, mailbox)
     report = check_campaign(campaign, mailbox)
     if fatal_raises and report.fatal:
         reasons = "\n".join(problem.message for problem in report.problems

@@ -2,7 +2,9 @@
 
 Checking opens no connection. It renders and composes every valid row, so a
 placeholder that names no column, a missing attachment or a message over the
-mailbox's size limit is reported here rather than halfway through a run.
+mailbox's size limit is reported here rather than halfway through a run. It
+also refuses an advertisement that lacks what the law requires, and warns
+about what gets mail filtered as spam.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from datetime import datetime, timezone
 from email.message import EmailMessage
 from pathlib import Path
 
+from hypermailer import advertising, deliverability, unsubscribe
 from hypermailer.campaign import Campaign, Mailbox
 from hypermailer.compose import compose, message_bytes, new_message_id
-from hypermailer.errors import HyperMailerError, TemplateError
-from hypermailer.i18n import _
+from hypermailer.errors import ConfigurationError, HyperMailerError, TemplateError
+from hypermailer.i18n import _, ngettext
 from hypermailer.recipients import Problem, Recipient, RecipientList, read_recipients
 from hypermailer.render import Templates, compile_templates, render, used_fields
 
@@ -27,7 +30,10 @@ class CheckReport:
 
     ``ready`` lists the recipients that will be sent; ``problems`` has one
     entry per skipped or flagged row plus campaign-level errors (row ``None``).
-    ``fatal`` is true when nothing can be sent at all (a broken template).
+    ``fatal`` is true when nothing can be sent at all (a broken template, an
+    advertisement without the sender's details). ``findings`` collects the
+    deliverability warnings while rows are checked: by group, the first
+    message and the rows it was found in.
     """
 
     mailbox: Mailbox
@@ -36,6 +42,7 @@ class CheckReport:
     templates: Templates | None = None
     blank_rows: int = 0
     largest_message: int = 0
+    findings: dict[str, tuple[str, list[int]]] = field(default_factory=dict)
 
     @property
     def fatal(self) -> bool:
@@ -58,6 +65,9 @@ def check_campaign(campaign: Campaign, mailbox: Mailbox) -> CheckReport:
     report.blank_rows = listing.blank_rows
 
     _check_shared_attachments(campaign, report)
+    _check_unsubscribe_settings(campaign, mailbox, report)
+    if campaign.advertisement:
+        _check_advertiser(campaign, mailbox, report)
     header = _data_header(campaign)
     try:
         report.templates = compile_templates(campaign.subject, campaign.body, campaign.body_format,
@@ -71,6 +81,9 @@ def check_campaign(campaign: Campaign, mailbox: Mailbox) -> CheckReport:
     for recipient in listing.recipients:
         if _check_row(campaign, mailbox, report, recipient):
             report.ready.append(recipient)
+    _report_findings(report)
+    if campaign.advertisement:
+        _check_consent(campaign, report)
     return report
 
 
@@ -85,17 +98,30 @@ def build_message(campaign: Campaign, mailbox: Mailbox, templates: Templates,
     rendered = render(templates, recipient)
     attachments = (*(resolve(campaign, path) for path in campaign.attachments),
                    *recipient.attachments)
+    address = to_address or recipient.address
+    reply_to = campaign.reply_to or mailbox.reply_to
+    url = unsubscribe.unsubscribe_url(mailbox, address, key=campaign.unsubscribe_key)
+    if campaign.advertisement:
+        missing = advertising.missing_details(mailbox, campaign.reply_to)
+        if missing:
+            raise ConfigurationError(missing[0])
+        rendered = advertising.apply_advertisement(
+            rendered, mailbox, language=campaign.language,
+            reply_to=advertising.reply_address(mailbox, campaign.reply_to), url=url)
+    headers = unsubscribe.list_unsubscribe_headers(mailbox, address, language=campaign.language,
+                                                   key=campaign.unsubscribe_key)
     return compose(
         rendered,
         sender_address=mailbox.from_address,
         sender_name=mailbox.display_name,
-        recipient_address=to_address or recipient.address,
+        recipient_address=address,
         recipient_name="" if to_address else recipient.display_name,
         cc=() if to_address else recipient.cc,
-        reply_to=campaign.reply_to or mailbox.reply_to,
+        reply_to=reply_to,
         attachments=attachments,
         message_id=message_id,
         date=date,
+        extra_headers=headers,
     )
 
 
@@ -123,6 +149,9 @@ def _check_row(campaign: Campaign, mailbox: Mailbox, report: CheckReport,
             mailbox=mailbox.name), "error")
         return False
 
+    for finding in deliverability.check_message(message, mailbox, size=size):
+        report.findings.setdefault(finding.group, (finding.message, []))[1].append(recipient.row)
+
     for number in sorted(used_fields(report.templates)):
         if 0 < number < len(recipient.fields) and not recipient.fields[number].strip():
             add("empty-field", _("Row {row}: field {{#{number}}} ({header}) is empty but the "
@@ -130,6 +159,57 @@ def _check_row(campaign: Campaign, mailbox: Mailbox, report: CheckReport,
                 row=recipient.row, number=number, header=_data_header(campaign)[number]),
                 "warning")
     return True
+
+
+def _check_unsubscribe_settings(campaign: Campaign, mailbox: Mailbox, report: CheckReport) -> None:
+    """Check the mailbox's unsubscribe URL template, and that its key is loaded when it needs one."""
+    try:
+        if unsubscribe.needs_key(mailbox) and not campaign.unsubscribe_key:
+            raise ConfigurationError(unsubscribe.missing_key_message(mailbox))
+    except ConfigurationError as error:
+        report.problems.append(Problem(row=None, cell="", kind="unsubscribe-url", message=str(error),
+                                       severity="error"))
+
+
+def _check_advertiser(campaign: Campaign, mailbox: Mailbox, report: CheckReport) -> None:
+    """Refuse an advertisement whose sender lacks a detail the law requires."""
+    for message in advertising.missing_details(mailbox, campaign.reply_to):
+        report.problems.append(Problem(row=None, cell="", kind="advertiser-details",
+                                       message=message, severity="error"))
+
+
+def _check_consent(campaign: Campaign, report: CheckReport) -> None:
+    """Warn about each ready row of an advertisement without a filled consent column."""
+    columns = advertising.consent_columns(_data_header(campaign))
+    if not columns:
+        report.problems.append(Problem(row=None, cell="", kind="no-consent-column", severity="warning",
+                                       message=_(
+            "The campaign is an advertisement, but the recipients table has no Consent column. "
+            "The law requires each recipient's prior consent: add a Consent column with the date "
+            "and source of each consent.")))
+        return
+    for recipient in report.ready:
+        if not advertising.has_consent(recipient.names, columns):
+            report.problems.append(Problem(row=recipient.row, cell="", kind="no-consent",
+                                           severity="warning", message=_(
+                "Row {row}: the {column} column is empty, but the campaign is an advertisement. "
+                "Send it only to recipients who agreed to receive advertisements, and record "
+                "when and how they agreed.").format(row=recipient.row, column=columns[0])))
+
+
+def _report_findings(report: CheckReport) -> None:
+    """Add the deliverability warnings: on the row when one row has it, once when several do."""
+    for message, rows in report.findings.values():
+        if len(rows) == 1:
+            report.problems.append(Problem(row=rows[0], cell="", kind="deliverability",
+                                           severity="warning", message=_(
+                "Row {row}: {finding}").format(row=rows[0], finding=message)))
+        else:
+            report.problems.append(Problem(row=None, cell="", kind="deliverability",
+                                           severity="warning", message=ngettext(
+                "{finding} This applies to {count} row.",
+                "{finding} This applies to {count} rows.", len(rows)).format(
+                finding=message, count=len(rows))))
 
 
 def _check_shared_attachments(campaign: Campaign, report: CheckReport) -> None:

@@ -35,6 +35,9 @@ def campaign_options(function):
         click.option("--reply-to", default="", help=_("Reply-To address for every message.")),
         click.option("--campaign", "campaign_id", default="",
                      help=_("Campaign id for the journal; the same id resumes a run.")),
+        click.option("--advertisement/--no-advertisement", default=None,
+                     help=_("Mark the campaign as an advertisement (subject prefix, sender "
+                            "details, consent check); overrides the workbook.")),
     ]
     for option in reversed(options):
         function = option(function)
@@ -50,7 +53,7 @@ def overrides_from(params: dict) -> session.Overrides:
         template_file=params.pop("template_file"),
         attachments=tuple(params.pop("attachments")), mailbox=params.pop("mailbox"),
         mailbox_file=params.get("mailbox_file"), reply_to=params.pop("reply_to"),
-        campaign_id=params.pop("campaign_id"))
+        campaign_id=params.pop("campaign_id"), advertisement=params.pop("advertisement"))
 
 
 def build_cli() -> click.Group:
@@ -117,6 +120,7 @@ def build_cli() -> click.Group:
 
     cli.add_command(_mailbox_group())
     cli.add_command(_workbook_group())
+    cli.add_command(_unsubscribe_group())
     return cli
 
 
@@ -184,3 +188,71 @@ def _workbook_group() -> click.Group:
 
     return workbook
 
+
+
+def _unsubscribe_group() -> click.Group:
+    def mailbox_options(function):
+        options = [
+            click.option("--mailbox", "mailbox_name", default="",
+                         help=_("Mailbox whose list to manage (default: the workbook's mailbox, "
+                                "else the first one).")),
+            click.option("--mailboxes", "mailbox_file",
+                         type=click.Path(path_type=Path, dir_okay=False),
+                         help=_("TOML file with mailbox settings.")),
+            click.option("--workbook", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+                         help=_("Also look for the mailbox in this HyperMailer workbook.")),
+        ]
+        for option in reversed(options):
+            function = option(function)
+        return function
+
+    def choice(mailbox_name, mailbox_file, workbook):
+        from hypermailer.commands import MailboxChoice
+        return MailboxChoice(name=mailbox_name, mailbox_file=mailbox_file, workbook=workbook)
+
+    @click.group(help=_("Manage a mailbox's suppression list: addresses that never get its mail."))
+    def unsubscribe():
+        pass
+
+    @unsubscribe.command(help=_("Add addresses to the suppression list."))
+    @click.argument("addresses", nargs=-1, required=True)
+    @click.option("--source", default="", help=_("Where the request came from, e.g. a reply."))
+    @mailbox_options
+    def add(addresses, source, **options):
+        from hypermailer.commands import run_unsubscribe_add
+        return run_unsubscribe_add(choice(**options), addresses, source)
+
+    @unsubscribe.command(help=_("Remove addresses from the suppression list."))
+    @click.argument("addresses", nargs=-1, required=True)
+    @mailbox_options
+    def remove(addresses, **options):
+        from hypermailer.commands import run_unsubscribe_remove
+        return run_unsubscribe_remove(choice(**options), addresses)
+
+    @unsubscribe.command("list", help=_("Show the suppression list."))
+    @mailbox_options
+    def list_(**options):
+        from hypermailer.commands import run_unsubscribe_list
+        return run_unsubscribe_list(choice(**options))
+
+    @unsubscribe.command("import", help=_("Add the addresses in the first column of a CSV or "
+                                          "Excel file."))
+    @click.argument("path", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+    @click.option("--source", default="", help=_("Where the list came from (default: the file "
+                                                 "name)."))
+    @mailbox_options
+    def import_(path, source, **options):
+        from hypermailer.commands import run_unsubscribe_import
+        return run_unsubscribe_import(choice(**options), path, source)
+
+    @unsubscribe.command(help=_("Store the key that signs the {token} of the unsubscribe URL."))
+    @click.option("--generate", is_flag=True,
+                  help=_("Make a new random key, store it and show it once."))
+    @click.option("--key-stdin", is_flag=True, help=_("Read the key from standard input."))
+    @click.option("--delete", is_flag=True, help=_("Remove the stored key."))
+    @mailbox_options
+    def key(generate, key_stdin, delete, **options):
+        from hypermailer.commands import run_unsubscribe_key
+        return run_unsubscribe_key(choice(**options), generate, key_stdin, delete)
+
+    return unsubscribe

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from hypermailer import credentials, paths
+from hypermailer import credentials, paths, suppression, unsubscribe
 from hypermailer.campaign import BodyFormat, Campaign, Mailbox
 from hypermailer.checking import CheckReport
 from hypermailer.clock import SystemClock
@@ -46,6 +46,7 @@ class Overrides:
     reply_to: str = ""
     campaign_id: str = ""
     mailbox_file: Path | None = None
+    advertisement: bool | None = None
 
 
 def load_campaign(path: Path, overrides: Overrides = Overrides()) -> Campaign:
@@ -89,6 +90,8 @@ def _apply(campaign: Campaign, overrides: Overrides) -> Campaign:
             changes[name] = getattr(overrides, name)
     if overrides.mailbox:
         changes["mailbox_name"] = overrides.mailbox
+    if overrides.advertisement is not None:
+        changes["advertisement"] = overrides.advertisement
     return replace(campaign, **changes)
 
 
@@ -107,6 +110,21 @@ def choose_mailbox(campaign: Campaign, mailbox_file: Path | None = None) -> Mail
     """Return the campaign's mailbox from the workbook, the TOML file or the built-in outbox."""
     mailboxes = available_mailboxes(campaign.mailboxes, mailbox_file)
     return find_mailbox(campaign.mailbox_name, mailboxes, mailbox_file)
+
+
+def with_mailbox_lists(campaign: Campaign, mailbox: Mailbox) -> Campaign:
+    """Add the mailbox's suppression list to the campaign's, and load its unsubscribe key.
+
+    Every front end calls this between choosing the mailbox and checking, so
+    an address suppressed for the mailbox is skipped whichever file is sent.
+    The key is read from the keyring only when the unsubscribe URL uses
+    ``{token}``.
+    """
+    unsubscribed = campaign.unsubscribed | suppression.suppressed_addresses(mailbox)
+    key = campaign.unsubscribe_key
+    if not key and unsubscribe.needs_key(mailbox):
+        key = unsubscribe.get_key(mailbox)
+    return replace(campaign, unsubscribed=unsubscribed, unsubscribe_key=key)
 
 
 def campaign_id_for(campaign: Campaign) -> str:

@@ -39,7 +39,7 @@ SECURITY_MODES = ("ssl", "starttls", "none")
 MESSAGE_FIELDS = (
     layout.MAILBOX, layout.SUBJECT, layout.BODY, layout.BODY_FORMAT, layout.TEMPLATE,
     layout.ATTACHMENTS, layout.REPLY_TO, layout.TEST_ADDRESS, layout.CAMPAIGN_ID,
-    layout.LANGUAGE,
+    layout.LANGUAGE, layout.ADVERTISEMENT,
 )
 
 
@@ -164,6 +164,7 @@ def _add_message_sheet(workbook: Workbook, title: str, language: str, formats: _
         layout.BODY_FORMAT: "text",
         layout.TEMPLATE: samples.TEMPLATE_NAMES[language],
         layout.LANGUAGE: language,
+        layout.ADVERTISEMENT: samples.YES_NO[language][1],
     }
     labels = samples.MESSAGE_LABELS[language]
 
@@ -184,6 +185,8 @@ def _add_message_sheet(workbook: Workbook, title: str, language: str, formats: _
     _add_list_validation(sheet, MESSAGE_FIELDS.index(layout.TEMPLATE), 1, f"={layout.TEMPLATE_NAMES}")
     _add_list_validation(sheet, MESSAGE_FIELDS.index(layout.BODY_FORMAT), 1, list(BODY_FORMATS))
     _add_list_validation(sheet, MESSAGE_FIELDS.index(layout.LANGUAGE), 1, ["he", "en"])
+    _add_list_validation(sheet, MESSAGE_FIELDS.index(layout.ADVERTISEMENT), 1,
+                         list(samples.YES_NO[language]))
 
 
 def _quoted(title: str) -> str:
@@ -203,6 +206,7 @@ def _add_mailboxes_sheet(workbook: Workbook, title: str, language: str, formats:
         "display_name": samples.MAILBOX_DISPLAY_NAMES[language],
         "kind": "pickup",
         "folder": samples.MAILBOX_FOLDER,
+        **samples.MAILBOX_BUSINESS[language],
     }
     columns = layout.MAILBOX_COLUMNS
     row = [sample.get(column.key) for column in columns]

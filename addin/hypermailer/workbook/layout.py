@@ -31,6 +31,7 @@ TEST_ADDRESS = "TestAddress"
 CAMPAIGN_ID = "CampaignId"
 LANGUAGE = "Language"
 ADVERTISEMENT = "Advertisement"
+ADVERTISEMENT = "Advertisement"
 
 # Defined names of the lists behind the Mailbox and Template drop-downs.
 MAILBOX_NAMES = "MailboxNames"
@@ -68,6 +69,10 @@ MAILBOX_COLUMNS = (
     Column("ca_file", "קובץ CA", "CA file"),
     Column("preset", "הגדרות ספק", "Preset"),
     Column("connections", "חיבורים במקביל", "Connections"),
+    Column("business_name", "שם העסק", "Business name"),
+    Column("business_address", "כתובת העסק", "Business address"),
+    Column("business_phone", "טלפון העסק", "Business phone"),
+    Column("unsubscribe_url", "קישור להסרה", "Unsubscribe URL"),
 )
 
 TEMPLATE_COLUMNS = (

@@ -27,6 +27,7 @@ FIELDS = (
     "name", "from_address", "display_name", "kind", "host", "port", "security", "username",
     "per_minute", "per_day", "reply_to", "folder", "max_size_mb", "max_message_bytes",
     "allow_plain_auth", "ca_file", "timeout", "preset", "connections",
+    "business_name", "business_address", "business_phone", "unsubscribe_url",
 )
 
 _TRUE_WORDS = {"true", "yes", "y", "1", "כן", "אמת"}
@@ -96,7 +97,25 @@ def parse_mailbox_row(fields: Mapping[str, object], *, base_folder: Path, where:
         ca_file=reader.path("ca_file", base_folder),
         timeout=reader.number("timeout") or Mailbox.timeout,
         connections=reader.integer("connections", minimum=1, maximum=MAX_CONNECTIONS) or 1,
+        business_name=reader.text("business_name"),
+        business_address=reader.text("business_address"),
+        business_phone=reader.text("business_phone"),
+        unsubscribe_url=unsubscribe_url,
     )
+
+
+def parse_yes_no(value: object) -> bool | None:
+    """Read a yes/no cell (TRUE, yes, כן, 1 ...); ``None`` when it is neither."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    word = "" if value is None else str(value).strip().lower()
+    if word in _TRUE_WORDS:
+        return True
+    if word in _FALSE_WORDS:
+        return False
+    return None
 
 
 class _FieldReader:

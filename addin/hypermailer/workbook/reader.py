@@ -23,7 +23,7 @@ from hypermailer.workbook import layout
 from hypermailer.workbook.csvfile import read_csv
 from hypermailer.workbook.files import WORKBOOK_SUFFIXES, open_workbook
 from hypermailer.workbook.cellsource import CellSource, FileCellSource, SourceTable
-from hypermailer.workbook.mailboxes import parse_mailbox_row
+from hypermailer.workbook.mailboxes import parse_mailbox_row, parse_yes_no
 from hypermailer.workbook.sheets import (
     Bounds,
     FormulaView,
@@ -214,6 +214,7 @@ class _CampaignReader:
             source_path=self.path,
             mailboxes=self.mailboxes(),
             is_hypermailer_workbook=True,
+            advertisement=self.advertisement(),
         )
 
     # Named cells
@@ -277,6 +278,22 @@ class _CampaignReader:
                   "Choose he or en.").format(file=self.path.name, sheet=sheet, cell=cell, value=text),
                 path=str(self.path), sheet=sheet, cell=cell)
         return language
+
+    def advertisement(self) -> bool:
+        """Read the Advertisement cell; an empty cell or a workbook without the name is "no"."""
+        located = self._locate(layout.ADVERTISEMENT, required=False)
+        if located is None:
+            return False
+        value = located[1].value
+        answer = parse_yes_no(value)
+        if answer is None:
+            sheet, cell = self._where(layout.ADVERTISEMENT)
+            raise WorkbookError(
+                _("{file}, sheet {sheet!r}, cell {cell}: the Advertisement cell contains {value!r}. "
+                  "Choose yes or no (כן / לא).").format(file=self.path.name, sheet=sheet, cell=cell,
+                                                        value=value),
+                path=str(self.path), sheet=sheet, cell=cell)
+        return answer
 
     def attachments(self) -> tuple[Path, ...]:
         """Split the attachments cell on ``;`` and line breaks into paths."""

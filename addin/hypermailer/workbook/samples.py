@@ -38,6 +38,7 @@ MESSAGE_LABELS = {
         "TestAddress": "כתובת לשליחת בדיקה",
         "CampaignId": "מזהה קמפיין (ממולא אוטומטית)",
         "Language": "שפה (he / en)",
+        "Advertisement": "דבר פרסומת (כן / לא)",
     },
     "en": {
         "Mailbox": "Send from mailbox",
@@ -50,6 +51,7 @@ MESSAGE_LABELS = {
         "TestAddress": "Test send address",
         "CampaignId": "Campaign ID (filled in automatically)",
         "Language": "Language (he / en)",
+        "Advertisement": "Advertisement (yes / no)",
     },
 }
 
@@ -85,6 +87,19 @@ MAILBOX_NAMES = {"he": "תיבת יציאה מקומית", "en": "Local outbox"}
 MAILBOX_DISPLAY_NAMES = {"he": "משרד אור ים", "en": "Or Yam Office"}
 MAILBOX_ADDRESS = "office@example.com"
 MAILBOX_FOLDER = "outbox"
+
+#: The advertiser's details an advertisement's footer shows, by Mailboxes column key.
+MAILBOX_BUSINESS = {
+    "he": {"business_name": "אור ים שירותי משרד בע״מ",
+           "business_address": "רחוב הדוגמה 12, תל אביב",
+           "business_phone": "03-5550100"},
+    "en": {"business_name": "Or Yam Office Services Ltd.",
+           "business_address": "12 Example Street, Tel Aviv",
+           "business_phone": "03-5550100"},
+}
+
+#: The values of the Advertisement cell's drop-down: yes, then no.
+YES_NO = {"he": ("כן", "לא"), "en": ("yes", "no")}
 
 TEMPLATE_NAMES = {"he": "תבנית הארגון", "en": "Organisation template"}
 
