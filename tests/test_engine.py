@@ -341,3 +341,14 @@ def test_engine_without_factory_uses_one_connection(tmp_path):
     run(tmp_path, make_campaign(rows), transport, mailbox=memory_mailbox(connections=4))
 
     assert transport.open_count == 1
+
+
+def test_engine_ctrl_c_returns_summary_of_what_went(tmp_path):
+    rows = [(f"user{i}@example.com", "x", i) for i in range(5)]
+    transport = MemoryTransport(failures={"user2@example.com": KeyboardInterrupt()})
+
+    summary = run(tmp_path, make_campaign(rows), transport)
+
+    assert summary.interrupted
+    assert summary.sent == 2
+    assert delivered_to(transport) == ["user0@example.com", "user1@example.com"]

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from hypermailer import credentials, output, session, suppression, unsubscribe
+from hypermailer import journal as events
 from hypermailer.campaign import Mailbox
 from hypermailer.checking import CheckReport, build_message, check_campaign
 from hypermailer.compose import message_bytes, new_message_id
@@ -109,11 +110,10 @@ def run_send(path: Path, overrides: session.Overrides, request: SendRequest) -> 
                 len(pending)).format(count=len(pending)))
             return _exit_for_problems(report)
         if not pending:
-            output.console.print(_("Nothing to send: every valid row was already handled in "
-                                   "campaign {campaign}.").format(campaign=campaign.campaign_id))
+            output.console.print(_nothing_to_send(report, options, campaign.campaign_id))
             session.write_back(campaign, report, journal.entries,
                                write_status=_should_write(campaign, request.write_status))
-            return _exit_for_problems(report)
+            return _exit_for_earlier_outcomes(report, journal.entries)
         if not request.assume_yes:
             _confirm(len(pending), mailbox)
 
@@ -129,16 +129,49 @@ def run_send(path: Path, overrides: session.Overrides, request: SendRequest) -> 
             written = _write_back_after_run(campaign, report, journal.entries, summary,
                                             _should_write(campaign, request.write_status))
     output.show_run_summary(summary)
-    if report.errors:
-        output.console.print(ngettext(
-            "{count} row was skipped because of an error; the problems are listed above.",
-            "{count} rows were skipped because of errors; the problems are listed above.",
-            session.skipped_rows(report)).format(count=session.skipped_rows(report)))
+    _show_run_notes(campaign, mailbox, report, request)
+    if summary.interrupted:
+        return EXIT_ROWS_FAILED
     if summary.stopped:
         return EXIT_CONFIGURATION
     if not written:
         return EXIT_ROWS_FAILED
     return EXIT_OK if summary.all_went and not report.errors else EXIT_ROWS_FAILED
+
+
+def _nothing_to_send(report: CheckReport, options: Options, campaign_id: str) -> str:
+    """Explain why no row is pending: none valid, none selected, or all handled before."""
+    if not report.ready:
+        return _("Nothing to send: no row is valid; the problems are listed above.")
+    if options.rows is not None and not any(r.row in options.rows for r in report.ready):
+        return _("Nothing to send: no valid row is among the rows chosen with --rows.")
+    return _("Nothing to send: every valid row was already handled in campaign {campaign}. "
+             "The status column, or `hypermailer check`, shows each row's outcome.").format(
+        campaign=campaign_id)
+
+
+def _exit_for_earlier_outcomes(report: CheckReport, entries) -> int:
+    """Return 1 while an earlier run left a row failed or possibly sent, as that run did."""
+    unsettled = (events.FAILED, events.UNCERTAIN, events.ATTEMPT, events.DEFERRED)
+    if any(entries.get(r.key) and entries[r.key].event in unsettled for r in report.ready):
+        return EXIT_ROWS_FAILED
+    return _exit_for_problems(report)
+
+
+def _show_run_notes(campaign, mailbox: Mailbox, report: CheckReport,
+                    request: SendRequest) -> None:
+    """Print what the summary line leaves out: skipped rows, the outbox, how to resume."""
+    error_rows = len({problem.row for problem in report.errors if problem.row is not None})
+    if error_rows:
+        output.console.print(ngettext(
+            "{count} row was skipped because of an error; the problems are listed above.",
+            "{count} rows were skipped because of errors; the problems are listed above.",
+            error_rows).format(count=error_rows))
+    if mailbox.kind == "pickup" and mailbox.folder is not None:
+        output.console.print(_("The messages are in {folder}.").format(folder=mailbox.folder))
+    if request.new_campaign and not campaign.is_hypermailer_workbook:
+        output.console.print(_("To continue this campaign later, add --campaign {campaign} to "
+                               "the command.").format(campaign=campaign.campaign_id))
 
 
 def _write_back_after_run(campaign, report: CheckReport, entries, summary,
@@ -177,18 +210,28 @@ def _send_test(campaign, mailbox: Mailbox, report: CheckReport, request: SendReq
 
 
 def run_mailbox_list(mailbox_file: Path | None, workbook: Path | None) -> int:
-    table = output.Table(show_header=True, header_style="bold")
-    for title in (_("Name"), _("From"), _("Kind"), _("Server"), _("Security"), _("Password")):
-        table.add_column(title)
+    """Print one block per mailbox, so long names and paths are never cut off."""
     for mailbox in _mailboxes(mailbox_file, workbook):
-        server = str(mailbox.folder) if mailbox.kind == "pickup" else f"{mailbox.host}:{mailbox.port}"
-        stored = ""
-        if mailbox.kind == "smtp" and mailbox.username:
-            stored = _("stored") if credentials.get_password(mailbox) else _("missing")
-        security = mailbox.security.value if mailbox.kind == "smtp" else ""
-        table.add_row(mailbox.name, mailbox.from_address, mailbox.kind, server, security, stored)
-    output.console.print(table)
+        output.console.print(mailbox.name, style="bold", markup=False)
+        for label, value in _mailbox_details(mailbox):
+            output.console.print(f"  {label}: {value}", markup=False)
     return EXIT_OK
+
+
+def _mailbox_details(mailbox: Mailbox) -> list[tuple[str, str]]:
+    details = [(_("From"), mailbox.from_address), (_("Kind"), mailbox.kind)]
+    if mailbox.kind == "pickup":
+        details.append((_("Folder"), str(mailbox.folder)))
+        return details
+    details += [(_("Server"), f"{mailbox.host}:{mailbox.port}"),
+                (_("Security"), mailbox.security.value),
+                (_("Per minute / per day"),
+                 f"{mailbox.per_minute or '-'} / {mailbox.per_day or '-'}"),
+                (_("Connections"), str(mailbox.connections))]
+    if mailbox.username:
+        stored = credentials.get_password(mailbox)
+        details.append((_("Password"), _("stored") if stored else _("missing")))
+    return details
 
 
 def run_mailbox_test(name: str, mailbox_file: Path | None, workbook: Path | None) -> int:
@@ -216,6 +259,13 @@ def run_mailbox_login(name: str, mailbox_file: Path | None, workbook: Path | Non
     credentials.set_password(mailbox, password)
     output.console.print(_("Password for mailbox {name} stored in the system keyring.").format(
         name=mailbox.name))
+    backend = credentials.plaintext_backend()
+    if backend:
+        output.errors.print(_("Warning: the keyring in use ({backend}) keeps passwords in a plain "
+                              "file, readable by anyone who can read your files. Install the "
+                              "system keyring (Windows Credential Manager, macOS Keychain, Secret "
+                              "Service on Linux) or remove keyrings.alt.").format(backend=backend),
+                            markup=False)
     return EXIT_OK
 
 

@@ -97,3 +97,14 @@ def _keyring_error(mailbox: Mailbox, error: KeyringError) -> CredentialError:
         text = _("The keyring (password store) failed for mailbox {name!r}: {error}. "
                  "Check that it is running and unlocked, then try again.")
     return CredentialError(text.format(name=mailbox.name, error=error))
+
+
+#: The keyring backend that stores secrets in a readable file rather than an OS vault.
+PLAINTEXT_BACKEND = "keyrings.alt.file.PlaintextKeyring"
+
+
+def plaintext_backend() -> str:
+    """Return the active keyring backend's name when it keeps secrets in a plain file, else ""."""
+    backend = keyring.get_keyring()
+    name = f"{type(backend).__module__}.{type(backend).__name__}"
+    return name if name == PLAINTEXT_BACKEND else ""

@@ -54,6 +54,7 @@ class RunSummary:
     already_done: int = 0
     not_selected: int = 0
     stopped: str = ""
+    interrupted: bool = False
     quota_until: datetime | None = None
     remaining: int = 0
     outcomes: dict[int, str] = field(default_factory=dict)
@@ -151,6 +152,11 @@ def send_campaign(campaign: Campaign, mailbox: Mailbox, report: CheckReport,
     run.work(transport)
     for thread in threads:
         thread.join()
+    if isinstance(run.error, KeyboardInterrupt):
+        # Ctrl-C ends the run like any stop: the journal has every outcome so far.
+        summary.interrupted = True
+        summary.stopped = _("interrupted by the user")
+        return summary
     if run.error is not None:
         raise run.error
     return summary
