@@ -72,26 +72,26 @@ def reply_address(mailbox: Mailbox, campaign_reply_to: str = "") -> str:
 
 def missing_details(mailbox: Mailbox, campaign_reply_to: str = "") -> list[str]:
     """Return one message per detail an advertisement from *mailbox* lacks; empty when none."""
-    where = _("Mailboxes table, mailbox {name}").format(name=mailbox.name)
+    where = _("Mailbox {name}").format(name=mailbox.name)
     replies = reply_address(mailbox, campaign_reply_to)
     problems = []
     if not mailbox.business_name.strip():
         problems.append(_(
             "{where}: the campaign is an advertisement, but the business name is empty. The law "
             "requires the advertiser's name in every advertisement: fill in the Business name "
-            "column."
+            "column of the Mailboxes table, or business_name in the mailbox file."
         ).format(where=where))
     if not mailbox.business_address.strip():
         problems.append(_(
             "{where}: the campaign is an advertisement, but the business address is empty. The law "
             "requires the advertiser's address in every advertisement: fill in the Business "
-            "address column."
+            "address column of the Mailboxes table, or business_address in the mailbox file."
         ).format(where=where))
     if is_no_reply(replies) and not mailbox.business_phone.strip():
         problems.append(_(
             "{where}: the campaign is an advertisement, but its only contact is the no-reply "
-            "address {address}. Fill in the Business phone column, or set a Reply-To address "
-            "that someone reads."
+            "address {address}. Fill in the Business phone column (business_phone in the mailbox "
+            "file), or set a Reply-To address that someone reads."
         ).format(where=where, address=replies))
     if is_no_reply(replies) and not mailbox.unsubscribe_url.strip():
         problems.append(_(

@@ -9,6 +9,8 @@ is chosen (``--lang``, ``HYPERMAILER_LANG`` or the locale).
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
 
 import click
@@ -24,6 +26,7 @@ def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     i18n.set_language(_language_from_argv(argv) or i18n.language_from_environment())
     argv = _without_language(argv)
+    _configure_logging(os.environ.get("HYPERMAILER_LOG", ""))
 
     from hypermailer.cli_commands import build_cli
 
@@ -39,6 +42,28 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(i18n._("Error: {message}").format(message=error), err=True)
         code = EXIT_CONFIGURATION
     sys.exit(code or 0)
+
+
+def _configure_logging(level_name: str) -> None:
+    """Send the library's log to standard error only when HYPERMAILER_LOG names a level.
+
+    The CLI already prints every outcome in the user's language, so by
+    default the English log lines would only repeat them.
+    """
+    logger = logging.getLogger("hypermailer")
+    logger.handlers = [handler for handler in logger.handlers
+                       if not getattr(handler, "added_by_cli", False)]
+    level = logging.getLevelName(level_name.strip().upper()) if level_name.strip() else None
+    if isinstance(level, int):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.setLevel(level)
+    else:
+        handler = logging.NullHandler()
+    # Any handler here, even a NullHandler, keeps Python's last-resort
+    # handler from printing warnings to standard error.
+    handler.added_by_cli = True
+    logger.addHandler(handler)
 
 
 def _without_language(argv: list[str]) -> list[str]:
