@@ -504,3 +504,12 @@ def test_cli_login_warns_about_plaintext_keyring(workdir, smtp_server, file_keyr
 
     assert code == 0
     assert "plain" in capsys.readouterr().err
+
+
+def test_cli_preview_unknown_row_names_valid_range(workdir, capsys):
+    run_cli("workbook", "new", "sample.xlsm")
+
+    code = run_cli("preview", "sample.xlsm", "--row", "99")
+
+    assert code == 2
+    assert "2 to 6" in capsys.readouterr().err

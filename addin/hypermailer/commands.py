@@ -420,8 +420,12 @@ def _pick_row(report: CheckReport, row: int | None):
         if recipient.row == row:
             return recipient
     reasons = "; ".join(problem.message for problem in report.problems_for(row))
-    raise ConfigurationError(_("Row {row} is not a valid recipient row. {reasons}").format(
-        row=row, reasons=reasons))
+    if reasons:
+        raise ConfigurationError(_("Row {row} cannot be sent: {reasons}").format(
+            row=row, reasons=reasons))
+    raise ConfigurationError(_("Row {row} is not a recipient row. The valid rows are {first} to "
+                               "{last}.").format(row=row, first=report.ready[0].row,
+                                                 last=report.ready[-1].row))
 
 
 def _parse_rows(text: str) -> set[int] | None:
