@@ -513,3 +513,22 @@ def test_cli_preview_unknown_row_names_valid_range(workdir, capsys):
 
     assert code == 2
     assert "2 to 6" in capsys.readouterr().err
+
+
+def test_cli_dry_run_changes_no_file(workdir):
+    run_cli("workbook", "new", "sample.xlsm")
+    before = (workdir / "sample.xlsm").read_bytes()
+
+    code = run_cli("send", "sample.xlsm", "--dry-run", "--limit", "2")
+
+    assert code == 0
+    assert (workdir / "sample.xlsm").read_bytes() == before
+    assert not (workdir / "home" / "data" / "journal").exists()
+
+
+def test_cli_dry_run_counts_only_handled_rows(workdir, smtp_server, capsys):
+    server = smtp_server(security="none", auth=False)
+
+    csv_send(workdir, server, "--dry-run", "--limit", "1")
+
+    assert "already handled" not in capsys.readouterr().out

@@ -7,12 +7,16 @@ from hypermailer import journal as events
 from hypermailer.checking import check_campaign
 from hypermailer.clock import FakeClock
 from hypermailer.engine import Options, send_campaign
-from hypermailer.errors import (AuthenticationError, PermanentFailure, TemporaryFailure,
-                                UncertainDelivery)
+from hypermailer.errors import (AuthenticationError, ConnectError, PermanentFailure,
+                                TemporaryFailure, UncertainDelivery)
 from hypermailer.journal import Journal
 from hypermailer.transports.memory import MemoryTransport
 
-from engine_helpers import make_campaign, memory_mailbox
+from dataclasses import replace
+
+from hypermailer.transports.base import Delivery
+
+from engine_helpers import make_campaign, make_table, memory_mailbox
 
 ROWS = [
     ("dana@example.com", "דנה", 100),
@@ -352,3 +356,66 @@ def test_engine_ctrl_c_returns_summary_of_what_went(tmp_path):
     assert summary.interrupted
     assert summary.sent == 2
     assert delivered_to(transport) == ["user0@example.com", "user1@example.com"]
+
+
+def test_engine_cc_accepted_main_refused_fails_row(tmp_path):
+    class RefusingMain(MemoryTransport):
+        def send(self, sender, recipients, message):
+            super().send(sender, recipients, message)
+            return Delivery(reply="250 OK", refused=(recipients[0],))
+
+    table_rows = [("dana@example.com", "boss@example.org", "x")]
+    campaign = make_campaign(table_rows)
+    campaign = replace(campaign, table=make_table(table_rows, header=("Email", "CC", "Name")))
+
+    summary = run(tmp_path, campaign, RefusingMain())
+
+    assert summary.failed == 1
+    assert summary.sent == 0
+
+
+def test_engine_attachment_removed_after_check_fails_row_only(tmp_path):
+    attachment = tmp_path / "price.pdf"
+    attachment.write_bytes(b"%PDF-1.4")
+    campaign = make_campaign(ROWS, attachments=(attachment,))
+    mailbox = memory_mailbox()
+    report = check_campaign(campaign, mailbox)
+    attachment.unlink()
+    transport = MemoryTransport()
+
+    with Journal(tmp_path / "journal", "c1") as journal:
+        summary = send_campaign(campaign, mailbox, report, transport, journal, clock=FakeClock())
+
+    assert summary.failed == 3
+    assert not summary.stopped
+
+
+def test_engine_extra_connection_failure_keeps_run(tmp_path):
+    rows = [(f"user{i}@example.com", "x", i) for i in range(6)]
+    campaign, mailbox = make_campaign(rows), memory_mailbox(connections=3)
+    report = check_campaign(campaign, mailbox)
+    transport = MemoryTransport()
+
+    def broken_factory():
+        raise ConnectError("127.0.0.1:1: refused", host="127.0.0.1", port=1)
+
+    with Journal(tmp_path / "journal", "c1") as journal:
+        summary = send_campaign(campaign, mailbox, report, transport, journal, clock=FakeClock(),
+                                more_transports=broken_factory)
+
+    assert summary.sent == 6
+    assert not summary.stopped
+
+
+def test_engine_ctrl_c_during_backoff_leaves_row_pending(tmp_path):
+    class InterruptingClock(FakeClock):
+        def sleep(self, seconds):
+            raise KeyboardInterrupt
+
+    campaign = make_campaign(ROWS[:1])
+    run(tmp_path, campaign, FlakyTransport(failures=1), clock=InterruptingClock())
+
+    again = MemoryTransport()
+    run(tmp_path, campaign, again)
+
+    assert delivered_to(again) == ["dana@example.com"]

@@ -67,3 +67,14 @@ def test_journal_campaign_id_made_safe_for_file_name(tmp_path):
 
     assert path.parent == tmp_path
     assert "/" not in path.name
+
+
+def test_journal_partial_line_cut_before_append(tmp_path):
+    path = journal_path(tmp_path, "c1")
+    path.write_bytes(b'{"key": "a@example.com", "event": "sent", "row": 2}\n{"key": "b@exa')
+
+    with Journal(tmp_path, "c1") as journal:
+        journal.record(events.SENT, "c@example.com", 4)
+
+    entries = read_entries(path)
+    assert sorted(entries) == ["a@example.com", "c@example.com"]

@@ -101,3 +101,19 @@ def test_engine_next_run_continues_after_limit(tmp_path):
 
     assert summary.already_done == 3
     assert later.outbox == []
+
+
+def test_engine_quota_with_more_connections_than_left(tmp_path):
+    clock = FakeClock()
+    quota = make_quota(tmp_path, 2, clock)
+    rows = [(f"user{i}@example.com", "x", i) for i in range(5)]
+    campaign, mailbox, transport = make_campaign(rows), memory_mailbox(connections=3), MemoryTransport()
+    report = check_campaign(campaign, mailbox)
+
+    with Journal(tmp_path / "journal", "c1") as journal:
+        summary = send_campaign(campaign, mailbox, report, transport, journal, clock=clock,
+                                quota=quota, more_transports=lambda: transport)
+
+    assert summary.sent == 2
+    assert summary.remaining == 3
+    assert summary.quota_until > clock.now()

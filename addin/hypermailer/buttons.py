@@ -200,8 +200,10 @@ def send(workbook: CampaignWorkbook, ui: UserInterface, *, retry_uncertain: bool
         try:
             summary = send_campaign(campaign, mailbox, report, transport, journal,
                                     options=options, on_progress=batches.progress,
-                                    quota=session.open_quota(mailbox),
-                                    more_transports=lambda: session.open_transport(mailbox))
+                                    quota=session.open_quota(mailbox))
+            # NOTE: Excel sends over one connection even when the mailbox allows
+            # more, because the progress callback calls Excel through COM, which
+            # must stay on the thread that owns the workbook.
         finally:
             # Every row's final status, and the Log row when the run got that far.
             log_row = None if summary is None else summary_log_row(summary, report)

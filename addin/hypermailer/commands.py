@@ -17,7 +17,7 @@ from hypermailer import journal as events
 from hypermailer.campaign import Mailbox
 from hypermailer.checking import CheckReport, build_message, check_campaign
 from hypermailer.compose import message_bytes, new_message_id
-from hypermailer.engine import Options, pending_recipients, send_campaign
+from hypermailer.engine import Options, RunSummary, pending_recipients, send_campaign
 from hypermailer.errors import ConfigurationError, WorkbookError
 from hypermailer.i18n import _, ngettext
 from hypermailer.mailboxes import available_mailboxes, find_mailbox
@@ -87,28 +87,19 @@ def run_send(path: Path, overrides: session.Overrides, request: SendRequest) -> 
     if request.test_address is not None:
         return _send_test(campaign, mailbox, report, request)
 
-    if request.new_campaign:
-        if request.dry_run:
-            raise ConfigurationError(_("--new-campaign cannot be combined with --dry-run: a dry "
-                                       "run changes nothing."))
-        campaign = replace(campaign, campaign_id=session.new_campaign_id())
-    campaign = session.ensure_campaign_id(campaign)
     options = Options(rows=_parse_rows(request.rows_text), limit=request.limit,
                       retry_uncertain=request.retry_uncertain)
+    if request.dry_run:
+        if request.new_campaign:
+            raise ConfigurationError(_("--new-campaign cannot be combined with --dry-run: a dry "
+                                       "run changes nothing."))
+        return _dry_run(campaign, report, options)
+    if request.new_campaign:
+        campaign = replace(campaign, campaign_id=session.new_campaign_id())
+    campaign = session.ensure_campaign_id(campaign)
     with session.open_journal(campaign.campaign_id) as journal:
         pending = pending_recipients(report, journal, options)
         output.show_check_summary(report)
-        if request.dry_run:
-            if summary_done := len(report.ready) - len(pending):
-                output.console.print(ngettext(
-                    "{count} row was already handled in campaign {campaign} and is left out.",
-                    "{count} rows were already handled in campaign {campaign} and are left out.",
-                    summary_done).format(count=summary_done, campaign=campaign.campaign_id))
-            output.console.print(ngettext(
-                "Dry run: {count} message rendered and checked; nothing was sent.",
-                "Dry run: {count} messages rendered and checked; nothing was sent.",
-                len(pending)).format(count=len(pending)))
-            return _exit_for_problems(report)
         if not pending:
             output.console.print(_nothing_to_send(report, options, campaign.campaign_id))
             session.write_back(campaign, report, journal.entries,
@@ -139,8 +130,36 @@ def run_send(path: Path, overrides: session.Overrides, request: SendRequest) -> 
     return EXIT_OK if summary.all_went and not report.errors else EXIT_ROWS_FAILED
 
 
+def _dry_run(campaign, report: CheckReport, options: Options) -> int:
+    """Count what a send would do, reading the journal without locking or changing anything."""
+    campaign_id = session.campaign_id_for(campaign)
+    already = RunSummary(campaign_id=campaign_id, mailbox="")
+    pending = pending_recipients(report, JournalView(session.journal_entries(campaign_id)),
+                                 options, already)
+    output.show_check_summary(report)
+    if already.already_done:
+        output.console.print(ngettext(
+            "{count} row was already handled in campaign {campaign} and is left out.",
+            "{count} rows were already handled in campaign {campaign} and are left out.",
+            already.already_done).format(count=already.already_done, campaign=campaign_id))
+    output.console.print(ngettext(
+        "Dry run: {count} message rendered and checked; nothing was sent.",
+        "Dry run: {count} messages rendered and checked; nothing was sent.",
+        len(pending)).format(count=len(pending)))
+    return _exit_for_problems(report)
+
+
+@dataclass(frozen=True)
+class JournalView:
+    """The read-only part of a journal that :func:`pending_recipients` uses."""
+
+    entries: dict
+
+
 def _nothing_to_send(report: CheckReport, options: Options, campaign_id: str) -> str:
     """Explain why no row is pending: none valid, none selected, or all handled before."""
+    if not report.ready and not report.problems:
+        return _("Nothing to send: the list has no recipients.")
     if not report.ready:
         return _("Nothing to send: no row is valid; the problems are listed above.")
     if options.rows is not None and not any(r.row in options.rows for r in report.ready):

@@ -149,9 +149,12 @@ def send_campaign(campaign: Campaign, mailbox: Mailbox, report: CheckReport,
                for number in range(1, extra + 1)]
     for thread in threads:
         thread.start()
-    run.work(transport)
-    for thread in threads:
-        thread.join()
+    try:
+        run.work(transport)
+    finally:
+        _join_all(threads, run)
+    run.settle_quota()
+
     if isinstance(run.error, KeyboardInterrupt):
         # Ctrl-C ends the run like any stop: the journal has every outcome so far.
         summary.interrupted = True
@@ -162,11 +165,27 @@ def send_campaign(campaign: Campaign, mailbox: Mailbox, report: CheckReport,
     return summary
 
 
+def _join_all(threads: list[threading.Thread], run: "_Run") -> None:
+    """Wait for every connection to finish; Ctrl-C here stops them and waits again.
+
+    The journal must stay open until the last connection has recorded its
+    outcome, so this never returns while one is still sending.
+    """
+    while any(thread.is_alive() for thread in threads):
+        try:
+            for thread in threads:
+                thread.join()
+        except KeyboardInterrupt as error:
+            run.record_error(error)
+
+
 class _Run:
     """The state one run's connections share: the queue of rows, counters and limits.
 
     Each connection calls :meth:`work`, which takes the next row under the
     lock, sends it outside the lock, and records the outcome under the lock.
+    A stop (an error, Ctrl-C) sets :attr:`stop`, which every connection checks
+    before it sends; rows taken but not sent stay pending for the next run.
     """
 
     def __init__(self, campaign, mailbox, report, journal, clock, options, pacer, quota,
@@ -176,52 +195,70 @@ class _Run:
         self.pacer, self.quota, self.summary = pacer, quota, summary
         self.pending, self.on_progress = pending, on_progress
         self.lock = threading.Lock()
+        self.stop = threading.Event()
         self.next_index = 0
         self.done = 0
         self.in_flight = 0
+        self.quota_full = False
         self.error: BaseException | None = None
+
+    def record_error(self, error: BaseException) -> None:
+        """Stop every connection; Ctrl-C wins over any other error as the reason."""
+        with self.lock:
+            if self.error is None or isinstance(error, KeyboardInterrupt):
+                self.error = error
+            self.summary.stopped = self.summary.stopped or str(error)
+        self.stop.set()
 
     def work_with_new(self, make_transport: Callable[[], Transport]) -> None:
         try:
             transport = make_transport()
-        except BaseException as error:  # noqa: BLE001  (re-raised by send_campaign)
-            self.error = error
+        except HyperMailerError as error:
+            # The first connection still sends; if the cause affects it too
+            # (a wrong password), its own attempt stops the run.
+            log.warning("an extra connection to mailbox %s could not be opened: %s",
+                        self.mailbox.name, error)
             return
         self.work(transport)
 
     def work(self, transport: Transport) -> None:
         try:
             while (recipient := self._take()) is not None:
-                self.pacer.wait()
+                if not self.pacer.wait(self.stop) or self.stop.is_set():
+                    self._release()
+                    break
                 event = _send_one(self.campaign, self.mailbox, self.report, transport,
                                   self.journal, self.clock, self.options, recipient,
                                   self.summary, self.pacer)
                 self._finish(recipient, event)
+                if self.summary.stopped:
+                    self.stop.set()
         except BaseException as error:  # noqa: BLE001  (re-raised by send_campaign)
-            with self.lock:
-                self.error = self.error or error
-                self.summary.stopped = self.summary.stopped or str(error)
+            self.record_error(error)
         finally:
             transport.close()
 
     def _take(self) -> Recipient | None:
         """Return the next row to send, or None when the run is over or must stop."""
         with self.lock:
-            summary = self.summary
-            if summary.stopped or summary.quota_until or self.next_index >= len(self.pending):
+            if self.stop.is_set() or self.summary.stopped or self.quota_full:
+                return None
+            if self.next_index >= len(self.pending):
                 return None
             if self.quota is not None:
                 left = self.quota.remaining()
+                # Rows being sent may still use up what is left of the day.
                 if left is not None and left - self.in_flight <= 0:
-                    summary.quota_until = self.quota.next_free()
-                    summary.remaining = len(self.pending) - self.next_index
-                    log.warning("daily limit of mailbox %s reached; %d rows wait until %s",
-                                self.mailbox.name, summary.remaining, summary.quota_until)
+                    self.quota_full = True
                     return None
             recipient = self.pending[self.next_index]
             self.next_index += 1
             self.in_flight += 1
             return recipient
+
+    def _release(self) -> None:
+        with self.lock:
+            self.in_flight -= 1
 
     def _finish(self, recipient: Recipient, event: str) -> None:
         with self.lock:
@@ -233,14 +270,28 @@ class _Run:
             if self.on_progress:
                 self.on_progress(self.done, len(self.pending), recipient, event)
 
+    def settle_quota(self) -> None:
+        """After every connection finished, say when the rows the daily limit held back can go."""
+        if not self.quota_full or self.summary.stopped:
+            return
+        summary = self.summary
+        summary.remaining = len(self.pending) - self.next_index
+        summary.quota_until = self.quota.next_free()
+        log.warning("daily limit of mailbox %s reached; %d rows wait until %s",
+                    self.mailbox.name, summary.remaining, summary.quota_until)
+
 
 def _send_one(campaign: Campaign, mailbox: Mailbox, report: CheckReport, transport: Transport,
               journal: Journal, clock, options: Options, recipient: Recipient,
               summary: RunSummary, pacer: Pacer) -> str:
     message_id = new_message_id(mailbox.from_address)
-    message = build_message(campaign, mailbox, report.templates, recipient,
-                            message_id=message_id, date=clock.now())
-    data = message_bytes(message)
+    try:
+        message = build_message(campaign, mailbox, report.templates, recipient,
+                                message_id=message_id, date=clock.now())
+        data = message_bytes(message)
+    except (HyperMailerError, OSError, ValueError) as error:
+        # Something changed since the check, such as a deleted attachment.
+        return _record(journal, summary, events.FAILED, recipient, message_id, error)
     envelope = [recipient.address, *recipient.cc]
 
     journal.record(events.ATTEMPT, recipient.key, recipient.row, message_id=message_id)
@@ -261,13 +312,23 @@ def _send_one(campaign: Campaign, mailbox: Mailbox, report: CheckReport, transpo
             if _is_throttling(error):
                 pacer.slow_down(options.throttle_seconds)
             if attempt < options.max_attempts:
-                _back_off(transport, clock, options, attempt, recipient, error)
+                try:
+                    _back_off(transport, clock, options, attempt, recipient, error)
+                except KeyboardInterrupt:
+                    # No data went in this attempt, so the row is simply not sent yet.
+                    _record(journal, summary, events.DEFERRED, recipient, message_id, error)
+                    raise
                 continue
             return _record(journal, summary, events.DEFERRED, recipient, message_id, error)
         except HyperMailerError as error:
             summary.stopped = str(error)
             return _record(journal, summary, events.DEFERRED, recipient, message_id, error)
 
+        if recipient.address.casefold() in {address.casefold() for address in delivery.refused}:
+            # The server took the message for a CC only; the row's own recipient has nothing.
+            refusal = PermanentFailure(_("the server refused {address}; {reply}").format(
+                address=recipient.address, reply=delivery.reply), reply=delivery.reply)
+            return _record(journal, summary, events.FAILED, recipient, message_id, refusal)
         reply = delivery.reply
         if delivery.refused:
             reply = _("{reply}; refused: {addresses}").format(

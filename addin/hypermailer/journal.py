@@ -3,8 +3,9 @@
 One append-only JSON Lines file per campaign. A record is written before a
 message is handed to the transport (``attempt``) and another when the outcome
 is known. Each record is flushed to the operating system at once, so a killed
-process loses nothing; ``fsync`` runs at most once a second and on close, so a
-power cut can lose at most the last second of records.
+process loses nothing. ``fsync`` runs within a second of any unsynced record
+(a background thread covers quiet periods) and on close, so a power cut can
+lose at most the last second of records.
 
 A row whose last record is ``attempt`` had its message handed over with no
 outcome recorded: it may have been sent, and is treated like ``uncertain``.
@@ -110,6 +111,9 @@ class Journal:
         self._file = None
         self._last_sync = 0.0
         self._write_lock = threading.Lock()
+        self._dirty = False
+        self._stop_syncing = threading.Event()
+        self._syncer: threading.Thread | None = None
         self.entries: dict[str, Entry] = {}
 
     def __enter__(self) -> "Journal":
@@ -131,17 +135,40 @@ class Journal:
             raise JournalError(
                 _("Cannot create the journal folder {folder}: {error}").format(
                     folder=self.path.parent, error=error)) from error
-        self.entries = read_entries(self.path)
-        self._file = open(self.path, "ab")
+        try:
+            self.entries = read_entries(self.path)
+            _cut_partial_last_line(self.path)
+            self._file = open(self.path, "ab")
+            self._stop_syncing.clear()
+            self._syncer = threading.Thread(target=self._sync_every_second, daemon=True,
+                                            name="hypermailer-journal-fsync")
+            self._syncer.start()
+        except BaseException:
+            self._lock.release()
+            raise
         self._last_sync = self._monotonic()
 
     def close(self) -> None:
-        if self._file is not None:
-            self._sync()
-            self._file.close()
-            self._file = None
-        if self._lock.is_locked:
-            self._lock.release()
+        self._stop_syncing.set()
+        if self._syncer is not None:
+            self._syncer.join()
+            self._syncer = None
+        try:
+            if self._file is not None:
+                with self._write_lock:
+                    self._sync()
+                    self._file.close()
+                    self._file = None
+        finally:
+            if self._lock.is_locked:
+                self._lock.release()
+
+    def _sync_every_second(self) -> None:
+        """Fsync unsynced records once a second, also while no new record arrives."""
+        while not self._stop_syncing.wait(FSYNC_INTERVAL):
+            with self._write_lock:
+                if self._file is not None and self._dirty:
+                    self._sync()
 
     def record(self, event: str, key: str, row: int, *, message_id: str = "",
                code: int | None = None, reply: str = "") -> Entry:
@@ -155,6 +182,7 @@ class Journal:
             try:
                 self._file.write(line)
                 self._file.flush()
+                self._dirty = True
                 if self._monotonic() - self._last_sync >= FSYNC_INTERVAL:
                     self._sync()
             except OSError as error:
@@ -166,10 +194,21 @@ class Journal:
 
     def _sync(self) -> None:
         os.fsync(self._file.fileno())
+        self._dirty = False
         self._last_sync = self._monotonic()
 
     def __iter__(self) -> Iterator[Entry]:
         return iter(self.entries.values())
+
+
+def _cut_partial_last_line(path: Path) -> None:
+    """Drop a last record cut short by a crash, so the next record starts on its own line."""
+    if not path.exists():
+        return
+    with open(path, "r+b") as stream:
+        data = stream.read()
+        if data and not data.endswith(b"\n"):
+            stream.truncate(data.rfind(b"\n") + 1)
 
 
 def _utc_now_text() -> str:

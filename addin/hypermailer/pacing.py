@@ -29,7 +29,8 @@ class Pacer:
 
     def slow_down(self, first_delay: float = 1.0) -> None:
         """Double the pause between messages (from *first_delay*, up to 60 s) after a "too many" reply."""
-        self.extra_delay = min(max(self.extra_delay * 2, first_delay), MAX_EXTRA_DELAY)
+        with self._lock:
+            self.extra_delay = min(max(self.extra_delay * 2, first_delay), MAX_EXTRA_DELAY)
 
     def delay(self) -> float:
         """Return the seconds to wait before the next message may go."""
@@ -42,17 +43,29 @@ class Pacer:
                 delay = max(delay, times[0] + length - now)
         return delay
 
-    def wait(self) -> None:
+    def wait(self, stop: threading.Event | None = None) -> bool:
+        """Wait until one more message fits, then count it; return False if *stop* was set.
+
+        With *stop*, the wait sleeps in steps of at most a second so that a
+        stop (Ctrl-C, an error on another connection) ends it promptly.
+        """
         # The lock makes connections sending in parallel take turns, so the
         # windows count every connection's messages.
         with self._lock:
             delay = self.delay() + self.extra_delay
-            if delay > 0:
-                self.clock.sleep(delay)
+            while delay > 0:
+                if stop is not None and stop.is_set():
+                    return False
+                step = delay if stop is None else min(delay, 1.0)
+                self.clock.sleep(step)
+                delay -= step
+            if stop is not None and stop.is_set():
+                return False
             now = self.clock.monotonic()
             for _length, limit, times in self.windows:
                 if limit:
                     times.append(now)
+            return True
 
     def seconds_for(self, count: int) -> float:
         """Estimate how long *count* messages take at the per-minute limit."""

@@ -9,6 +9,7 @@ contains the message bytes exactly as given.
 from __future__ import annotations
 
 import datetime
+import logging
 import os
 import uuid
 from collections.abc import Callable, Sequence
@@ -23,6 +24,8 @@ from hypermailer.transports.base import Delivery, Transport
 def _utc_now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc)
 
+
+log = logging.getLogger(__name__)
 
 class PickupTransport(Transport):
     """Writes each message into ``mailbox.folder``, creating the folder if it is missing.
@@ -73,10 +76,15 @@ class PickupTransport(Transport):
         try:
             _write_durably(temporary, message)
             os.replace(temporary, path)
-            _sync_folder(self.folder)
         except OSError as error:
             temporary.unlink(missing_ok=True)
             raise self._folder_error(error) from error
+        try:
+            _sync_folder(self.folder)
+        except OSError as error:
+            # The file is in place, so the message counts as delivered; raising
+            # here would make the engine retry and write a second copy.
+            log.warning("could not flush folder %s after writing %s: %s", self.folder, path, error)
         return Delivery(reply=str(path))
 
     def verify(self) -> list[str]:
