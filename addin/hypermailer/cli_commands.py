@@ -140,7 +140,7 @@ def _mailbox_group() -> click.Group:
     @mailbox_file_option
     @workbook_option
     def list_(mailbox_file, workbook):
-        from hypermailer.commands import run_mailbox_list
+        from hypermailer.mailbox_commands import run_mailbox_list
         return run_mailbox_list(mailbox_file, workbook)
 
     @mailbox.command(help=_("Connect, negotiate TLS and log in without sending."))
@@ -148,7 +148,7 @@ def _mailbox_group() -> click.Group:
     @mailbox_file_option
     @workbook_option
     def test(name, mailbox_file, workbook):
-        from hypermailer.commands import run_mailbox_test
+        from hypermailer.mailbox_commands import run_mailbox_test
         return run_mailbox_test(name, mailbox_file, workbook)
 
     @mailbox.command(help=_("Store the mailbox's password in the system keyring."))
@@ -158,7 +158,7 @@ def _mailbox_group() -> click.Group:
     @click.option("--password-stdin", is_flag=True,
                   help=_("Read the password from standard input instead of asking."))
     def login(name, mailbox_file, workbook, password_stdin):
-        from hypermailer.commands import run_mailbox_login
+        from hypermailer.mailbox_commands import run_mailbox_login
         return run_mailbox_login(name, mailbox_file, workbook, password_stdin)
 
     @mailbox.command(help=_("Remove the mailbox's password from the system keyring."))
@@ -166,7 +166,7 @@ def _mailbox_group() -> click.Group:
     @mailbox_file_option
     @workbook_option
     def logout(name, mailbox_file, workbook):
-        from hypermailer.commands import run_mailbox_logout
+        from hypermailer.mailbox_commands import run_mailbox_logout
         return run_mailbox_logout(name, mailbox_file, workbook)
 
     return mailbox
@@ -207,7 +207,7 @@ def _unsubscribe_group() -> click.Group:
         return function
 
     def choice(mailbox_name, mailbox_file, workbook):
-        from hypermailer.commands import MailboxChoice
+        from hypermailer.unsubscribe_commands import MailboxChoice
         return MailboxChoice(name=mailbox_name, mailbox_file=mailbox_file, workbook=workbook)
 
     @click.group(help=_("Manage a mailbox's suppression list: addresses that never get its mail."))
@@ -219,20 +219,20 @@ def _unsubscribe_group() -> click.Group:
     @click.option("--source", default="", help=_("Where the request came from, e.g. a reply."))
     @mailbox_options
     def add(addresses, source, **options):
-        from hypermailer.commands import run_unsubscribe_add
+        from hypermailer.unsubscribe_commands import run_unsubscribe_add
         return run_unsubscribe_add(choice(**options), addresses, source)
 
     @unsubscribe.command(help=_("Remove addresses from the suppression list."))
     @click.argument("addresses", nargs=-1, required=True)
     @mailbox_options
     def remove(addresses, **options):
-        from hypermailer.commands import run_unsubscribe_remove
+        from hypermailer.unsubscribe_commands import run_unsubscribe_remove
         return run_unsubscribe_remove(choice(**options), addresses)
 
     @unsubscribe.command("list", help=_("Show the suppression list."))
     @mailbox_options
     def list_(**options):
-        from hypermailer.commands import run_unsubscribe_list
+        from hypermailer.unsubscribe_commands import run_unsubscribe_list
         return run_unsubscribe_list(choice(**options))
 
     @unsubscribe.command("import", help=_("Add the addresses in the first column of a CSV or "
@@ -242,7 +242,7 @@ def _unsubscribe_group() -> click.Group:
                                                  "name)."))
     @mailbox_options
     def import_(path, source, **options):
-        from hypermailer.commands import run_unsubscribe_import
+        from hypermailer.unsubscribe_commands import run_unsubscribe_import
         return run_unsubscribe_import(choice(**options), path, source)
 
     @unsubscribe.command(help=_("Store the key that signs the {token} of the unsubscribe URL."))
@@ -252,7 +252,7 @@ def _unsubscribe_group() -> click.Group:
     @click.option("--delete", is_flag=True, help=_("Remove the stored key."))
     @mailbox_options
     def key(generate, key_stdin, delete, **options):
-        from hypermailer.commands import run_unsubscribe_key
+        from hypermailer.unsubscribe_commands import run_unsubscribe_key
         return run_unsubscribe_key(choice(**options), generate, key_stdin, delete)
 
     return unsubscribe

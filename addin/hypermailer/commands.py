@@ -1,18 +1,20 @@
-"""The CLI commands' work, between option parsing and the core.
+"""The CLI's campaign commands (check, preview, send, workbook new), between option
+parsing and the core.
 
-Each ``run_*`` function returns the process exit code.
+Each ``run_*`` function returns the process exit code. The mailbox and
+unsubscribe commands live in :mod:`hypermailer.mailbox_commands` and
+:mod:`hypermailer.unsubscribe_commands`.
 """
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 
-from hypermailer import credentials, output, session, suppression, unsubscribe
+from hypermailer import output, session
 from hypermailer import journal as events
 from hypermailer.campaign import Mailbox
 from hypermailer.checking import CheckReport, build_message, check_campaign
@@ -20,9 +22,8 @@ from hypermailer.compose import message_bytes, new_message_id
 from hypermailer.engine import Options, RunSummary, pending_recipients, send_campaign
 from hypermailer.errors import ConfigurationError, WorkbookError
 from hypermailer.i18n import _, ngettext
-from hypermailer.mailboxes import available_mailboxes, find_mailbox
-from hypermailer.pacing import Pacer
 from hypermailer.clock import SystemClock
+from hypermailer.pacing import Pacer
 
 EXIT_OK, EXIT_ROWS_FAILED, EXIT_CONFIGURATION = 0, 1, 2
 
@@ -228,76 +229,6 @@ def _send_test(campaign, mailbox: Mailbox, report: CheckReport, request: SendReq
     return EXIT_OK
 
 
-def run_mailbox_list(mailbox_file: Path | None, workbook: Path | None) -> int:
-    """Print one block per mailbox, so long names and paths are never cut off."""
-    for mailbox in _mailboxes(mailbox_file, workbook):
-        output.console.print(mailbox.name, style="bold", markup=False)
-        for label, value in _mailbox_details(mailbox):
-            output.console.print(f"  {label}: {value}", markup=False)
-    return EXIT_OK
-
-
-def _mailbox_details(mailbox: Mailbox) -> list[tuple[str, str]]:
-    details = [(_("From"), mailbox.from_address), (_("Kind"), mailbox.kind)]
-    if mailbox.kind == "pickup":
-        details.append((_("Folder"), str(mailbox.folder)))
-        return details
-    details += [(_("Server"), f"{mailbox.host}:{mailbox.port}"),
-                (_("Security"), mailbox.security.value),
-                (_("Per minute / per day"),
-                 f"{mailbox.per_minute or '-'} / {mailbox.per_day or '-'}"),
-                (_("Connections"), str(mailbox.connections))]
-    if mailbox.username:
-        stored = credentials.get_password(mailbox)
-        details.append((_("Password"), _("stored") if stored else _("missing")))
-    return details
-
-
-def run_mailbox_test(name: str, mailbox_file: Path | None, workbook: Path | None) -> int:
-    mailbox = find_mailbox(name, _mailboxes(mailbox_file, workbook), mailbox_file)
-    transport = session.open_transport(mailbox)
-    for step in transport.verify():
-        output.console.print(f"✓ {step}")
-    output.console.print(_("Mailbox {name} works.").format(name=mailbox.name))
-    return EXIT_OK
-
-
-def run_mailbox_login(name: str, mailbox_file: Path | None, workbook: Path | None,
-                      password_stdin: bool) -> int:
-    mailbox = find_mailbox(name, _mailboxes(mailbox_file, workbook), mailbox_file)
-    if mailbox.kind != "smtp" or not mailbox.username:
-        raise ConfigurationError(_("Mailbox {name} has no user name, so it needs no password.")
-                                 .format(name=mailbox.name))
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt(_("Password for {user} on {host}").format(
-            user=mailbox.username, host=mailbox.host), hide_input=True)
-    if not password:
-        raise ConfigurationError(_("The password is empty; nothing was stored."))
-    credentials.set_password(mailbox, password)
-    output.console.print(_("Password for mailbox {name} stored in the system keyring.").format(
-        name=mailbox.name))
-    backend = credentials.plaintext_backend()
-    if backend:
-        output.errors.print(_("Warning: the keyring in use ({backend}) keeps passwords in a plain "
-                              "file, readable by anyone who can read your files. Install the "
-                              "system keyring (Windows Credential Manager, macOS Keychain, Secret "
-                              "Service on Linux) or remove keyrings.alt.").format(backend=backend),
-                            markup=False)
-    return EXIT_OK
-
-
-def run_mailbox_logout(name: str, mailbox_file: Path | None, workbook: Path | None) -> int:
-    mailbox = find_mailbox(name, _mailboxes(mailbox_file, workbook), mailbox_file)
-    if credentials.delete_password(mailbox):
-        output.console.print(_("Password for mailbox {name} removed.").format(name=mailbox.name))
-    else:
-        output.console.print(_("No password was stored for mailbox {name}.").format(
-            name=mailbox.name))
-    return EXIT_OK
-
-
 def run_workbook_new(path: Path, language: str, force: bool) -> int:
     from hypermailer.workbook.build import build_workbook
     if path.exists() and not force:
@@ -311,123 +242,11 @@ def run_workbook_new(path: Path, language: str, force: bool) -> int:
     return EXIT_OK
 
 
-@dataclass(frozen=True)
-class MailboxChoice:
-    """The ``--mailbox``, ``--mailboxes`` and ``--workbook`` options of the unsubscribe commands."""
-
-    name: str = ""
-    mailbox_file: Path | None = None
-    workbook: Path | None = None
-
-
-def run_unsubscribe_add(choice: MailboxChoice, addresses: tuple[str, ...], source: str) -> int:
-    mailbox = _chosen_mailbox(choice)
-    result = suppression.add_addresses(mailbox, addresses, source=source or _("command line"))
-    _show_suppression_result(mailbox, result)
-    return EXIT_ROWS_FAILED if result.invalid else EXIT_OK
-
-
-def run_unsubscribe_import(choice: MailboxChoice, path: Path, source: str) -> int:
-    mailbox = _chosen_mailbox(choice)
-    result = suppression.import_file(mailbox, path, source=source)
-    _show_suppression_result(mailbox, result)
-    return EXIT_ROWS_FAILED if result.invalid else EXIT_OK
-
-
-def run_unsubscribe_remove(choice: MailboxChoice, addresses: tuple[str, ...]) -> int:
-    mailbox = _chosen_mailbox(choice)
-    removed = suppression.remove_addresses(mailbox, addresses)
-    for address in removed:
-        output.console.print(_("Removed {address} from the suppression list of {sender}.").format(
-            address=address, sender=mailbox.from_address))
-    missing = len(addresses) - len(removed)
-    if missing > 0:
-        output.console.print(ngettext(
-            "{count} address was not on the suppression list of {sender}.",
-            "{count} addresses were not on the suppression list of {sender}.", missing).format(
-            count=missing, sender=mailbox.from_address))
-    return EXIT_OK
-
-
-def run_unsubscribe_list(choice: MailboxChoice) -> int:
-    mailbox = _chosen_mailbox(choice)
-    table = output.Table(show_header=True, header_style="bold")
-    for title in (_("Address"), _("Date"), _("Source")):
-        table.add_column(title)
-    entries = suppression.read_list(mailbox)
-    for entry in entries:
-        table.add_row(entry.address, entry.date, entry.source)
-    output.console.print(table)
-    output.console.print(ngettext(
-        "{count} address on the suppression list of {sender} ({path}).",
-        "{count} addresses on the suppression list of {sender} ({path}).", len(entries)).format(
-        count=len(entries), sender=mailbox.from_address,
-        path=suppression.suppression_path(mailbox)), markup=False)
-    return EXIT_OK
-
-
-def run_unsubscribe_key(choice: MailboxChoice, generate: bool, key_stdin: bool,
-                        delete: bool) -> int:
-    mailbox = _chosen_mailbox(choice)
-    if delete:
-        if unsubscribe.delete_key(mailbox):
-            output.console.print(_("The unsubscribe key of {sender} was removed.").format(
-                sender=mailbox.from_address))
-        else:
-            output.console.print(_("No unsubscribe key was stored for {sender}.").format(
-                sender=mailbox.from_address))
-        return EXIT_OK
-    if generate:
-        key = unsubscribe.new_key()
-    elif key_stdin:
-        key = sys.stdin.readline().strip()
-    else:
-        key = click.prompt(_("Unsubscribe key for {sender}").format(sender=mailbox.from_address),
-                           hide_input=True)
-    unsubscribe.set_key(mailbox, key)
-    output.console.print(_("The unsubscribe key of {sender} is stored in the system keyring.")
-                         .format(sender=mailbox.from_address))
-    if generate:
-        # The site that checks tokens needs the same key, so it is shown once.
-        output.console.print(_("Give this key to the site that checks unsubscribe tokens: {key}")
-                             .format(key=key), markup=False)
-    return EXIT_OK
-
-
-def _chosen_mailbox(choice: MailboxChoice) -> Mailbox:
-    name = choice.name
-    workbook_mailboxes: tuple[Mailbox, ...] = ()
-    if choice.workbook is not None:
-        from hypermailer.workbook.reader import read_campaign
-        campaign = read_campaign(choice.workbook.resolve())
-        workbook_mailboxes = campaign.mailboxes
-        name = name or campaign.mailbox_name
-    mailboxes = available_mailboxes(workbook_mailboxes, choice.mailbox_file)
-    return find_mailbox(name, mailboxes, choice.mailbox_file)
-
-
-def _show_suppression_result(mailbox: Mailbox, result: suppression.ImportResult) -> None:
-    output.console.print(_("Suppression list of {sender}: {added} added, {already} already "
-                           "listed.").format(sender=mailbox.from_address, added=len(result.added),
-                                             already=len(result.already_listed)))
-    for text in result.invalid:
-        output.errors.print(_("{text!r} is not a valid address, so it was not added.").format(
-            text=text), markup=False)
-
-
 def _load_and_check(path: Path, overrides: session.Overrides):
     campaign = session.load_campaign(path, overrides)
     mailbox = session.choose_mailbox(campaign, overrides.mailbox_file)
     campaign = session.with_mailbox_lists(campaign, mailbox)
     return campaign, mailbox, check_campaign(campaign, mailbox)
-
-
-def _mailboxes(mailbox_file: Path | None, workbook: Path | None) -> tuple[Mailbox, ...]:
-    workbook_mailboxes = ()
-    if workbook is not None:
-        from hypermailer.workbook.reader import read_campaign
-        workbook_mailboxes = read_campaign(workbook.resolve()).mailboxes
-    return available_mailboxes(workbook_mailboxes, mailbox_file)
 
 
 def _pick_row(report: CheckReport, row: int | None):
