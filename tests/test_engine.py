@@ -152,11 +152,11 @@ class FlakyTransport(MemoryTransport):
         self.closes += 1
         super().close()
 
-    def send(self, sender, recipients, message):
+    def send(self, sender, recipients, message, **options):
         if self.remaining:
             self.remaining -= 1
             raise TemporaryFailure("451 try later", code=451)
-        return super().send(sender, recipients, message)
+        return super().send(sender, recipients, message, **options)
 
 
 def test_engine_temporary_failure_retried_with_backoff(tmp_path):
@@ -271,11 +271,11 @@ class ThrottlingTransport(MemoryTransport):
         super().__init__()
         self.error = TemporaryFailure(f"{code} {reply}", code=code, reply=reply)
 
-    def send(self, sender, recipients, message):
+    def send(self, sender, recipients, message, **options):
         if self.error is not None:
             error, self.error = self.error, None
             raise error
-        return super().send(sender, recipients, message)
+        return super().send(sender, recipients, message, **options)
 
 
 @pytest.mark.parametrize("code, reply, slowed", [
@@ -360,8 +360,8 @@ def test_engine_ctrl_c_returns_summary_of_what_went(tmp_path):
 
 def test_engine_cc_accepted_main_refused_fails_row(tmp_path):
     class RefusingMain(MemoryTransport):
-        def send(self, sender, recipients, message):
-            super().send(sender, recipients, message)
+        def send(self, sender, recipients, message, **options):
+            super().send(sender, recipients, message, **options)
             return Delivery(reply="250 OK", refused=(recipients[0],))
 
     table_rows = [("dana@example.com", "boss@example.org", "x")]

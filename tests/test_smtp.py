@@ -547,3 +547,36 @@ def test_smtp_missing_host_fails() -> None:
 def test_smtp_repr_hides_password() -> None:
     transport = SmtpTransport(_mailbox(587, username="u"), password="s3cr3t-סיסמה")
     assert "s3cr3t" not in repr(transport)
+
+
+# -- The moment the data goes ------------------------------------------------
+
+def test_smtp_on_data_called_once_before_data(smtp_server: StartServer) -> None:
+    server = smtp_server(security="none", auth=False)
+    seen: list[int] = []
+    with transport_for(server) as transport:
+        transport.send(SENDER, [DANA], MESSAGE, on_data=lambda: seen.append(len(server.received)))
+    assert seen == [0]
+    assert len(server.received) == 1
+
+
+def test_smtp_on_data_not_called_when_rcpt_refused(smtp_server: StartServer) -> None:
+    server = smtp_server(security="none", auth=False,
+                         faults=Faults(rcpt_replies={DANA: "550 5.1.1 no such user"}))
+    seen: list[str] = []
+    with transport_for(server) as transport:
+        with pytest.raises(PermanentFailure):
+            transport.send(SENDER, [DANA], MESSAGE, on_data=lambda: seen.append("data"))
+    assert seen == []
+
+
+def test_smtp_on_data_failure_sends_nothing(smtp_server: StartServer) -> None:
+    server = smtp_server(security="none", auth=False)
+
+    def fail() -> None:
+        raise OSError("journal disk full")
+
+    with transport_for(server) as transport:
+        with pytest.raises(OSError):
+            transport.send(SENDER, [DANA], MESSAGE, on_data=fail)
+    assert server.received == []

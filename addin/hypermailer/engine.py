@@ -294,10 +294,15 @@ def _send_one(campaign: Campaign, mailbox: Mailbox, report: CheckReport, transpo
         return _record(journal, summary, events.FAILED, recipient, message_id, error)
     envelope = [recipient.address, *recipient.cc]
 
-    journal.record(events.ATTEMPT, recipient.key, recipient.row, message_id=message_id)
+    def record_attempt() -> None:
+        # Written just before the data goes: from here on, a crash leaves the
+        # row "may have been sent"; before it, the row is simply still pending.
+        journal.record(events.ATTEMPT, recipient.key, recipient.row, message_id=message_id)
+
     for attempt in range(1, options.max_attempts + 1):
         try:
-            delivery = transport.send(mailbox.from_address, envelope, data)
+            delivery = transport.send(mailbox.from_address, envelope, data,
+                                      on_data=record_attempt)
         except UncertainDelivery as error:
             return _record(journal, summary, events.UNCERTAIN, recipient, message_id, error)
         except PermanentFailure as error:

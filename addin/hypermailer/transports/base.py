@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 
@@ -44,5 +44,11 @@ class Transport(ABC):
         """Release what :meth:`open` acquired; never raises."""
 
     @abstractmethod
-    def send(self, sender: str, recipients: Sequence[str], message: bytes) -> Delivery:
-        """Deliver one message to its envelope recipients."""
+    def send(self, sender: str, recipients: Sequence[str], message: bytes, *,
+             on_data: Callable[[], None] | None = None) -> Delivery:
+        """Deliver one message to its envelope recipients.
+
+        *on_data* is called once, right before the message is handed over
+        (the SMTP data, the file rename). A failure raised before that call
+        means the message certainly did not go.
+        """

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from hypermailer.transports.base import Delivery, Transport
 
@@ -30,7 +30,8 @@ class MemoryTransport(Transport):
     def close(self) -> None:
         self.is_open = False
 
-    def send(self, sender: str, recipients: Sequence[str], message: bytes) -> Delivery:
+    def send(self, sender: str, recipients: Sequence[str], message: bytes, *,
+             on_data: Callable[[], None] | None = None) -> Delivery:
         """Raise the scripted failure of the first listed recipient, or keep the message."""
         if not recipients:
             raise ValueError("send() needs at least one envelope recipient")
@@ -39,5 +40,7 @@ class MemoryTransport(Transport):
             failure = self.failures.get(recipient.casefold())
             if failure is not None:
                 raise failure
+        if on_data is not None:
+            on_data()
         self.outbox.append((sender, tuple(recipients), bytes(message)))
         return Delivery(reply=f"250 kept in memory as message {len(self.outbox)}")

@@ -62,7 +62,8 @@ class PickupTransport(Transport):
     def close(self) -> None:
         self._opened = False
 
-    def send(self, sender: str, recipients: Sequence[str], message: bytes) -> Delivery:
+    def send(self, sender: str, recipients: Sequence[str], message: bytes, *,
+             on_data: Callable[[], None] | None = None) -> Delivery:
         """Write *message* to a new ``.eml`` file; ``Delivery.reply`` is its path.
 
         *sender* and *recipients* are not stored, because an ``.eml`` file
@@ -73,6 +74,8 @@ class PickupTransport(Transport):
         self.open()
         path = self.folder / self._file_name()
         temporary = self.folder / f".{path.name}.tmp"
+        if on_data is not None:
+            on_data()
         try:
             _write_durably(temporary, message)
             os.replace(temporary, path)

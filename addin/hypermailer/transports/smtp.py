@@ -105,7 +105,8 @@ class SmtpTransport(Transport):
         if connection is not None:
             _quit_quietly(connection)
 
-    def send(self, sender: str, recipients: Sequence[str], message: bytes) -> Delivery:
+    def send(self, sender: str, recipients: Sequence[str], message: bytes, *,
+             on_data: Callable[[], None] | None = None) -> Delivery:
         """Send *message* unchanged to *recipients*, opening the connection if needed.
 
         Returns a :class:`Delivery` whose ``refused`` lists the recipients the
@@ -115,14 +116,15 @@ class SmtpTransport(Transport):
         data was sent) and :class:`UncertainDelivery` (the connection lost
         after the data was sent, before the server replied). If a reused
         connection turns out to be closed before the data went, the message
-        is sent once more on a new connection.
+        is sent once more on a new connection. *on_data* is called right after
+        the server accepted DATA and before the message data goes.
         """
         if not recipients:
             raise ValueError("send() needs at least one envelope recipient")
         reused = self._connection is not None
         self.open()
         try:
-            return self._send_once(sender, recipients, message)
+            return self._send_once(sender, recipients, message, on_data)
         except _DroppedBeforeData as error:
             if not reused:
                 raise
@@ -130,7 +132,7 @@ class SmtpTransport(Transport):
                         self.host, self.port, error.reply or error.__cause__)
 
         self.open()
-        return self._send_once(sender, recipients, message)
+        return self._send_once(sender, recipients, message, on_data)
 
     def verify(self) -> list[str]:
         """Connect, secure the connection and log in, then QUIT without sending.
@@ -387,11 +389,12 @@ class SmtpTransport(Transport):
 
     # -- Sending ---------------------------------------------------------
 
-    def _send_once(self, sender: str, recipients: Sequence[str], message: bytes) -> Delivery:
+    def _send_once(self, sender: str, recipients: Sequence[str], message: bytes,
+                   on_data: Callable[[], None] | None) -> Delivery:
         """Run one transaction; afterwards the connection is usable again or discarded."""
         assert self._connection is not None
         try:
-            return self._transact(self._connection, sender, recipients, message)
+            return self._transact(self._connection, sender, recipients, message, on_data)
         except (_DroppedBeforeData, UncertainDelivery):
             self._discard()
             raise
@@ -400,12 +403,12 @@ class SmtpTransport(Transport):
             raise
 
     def _transact(self, connection: smtplib.SMTP, sender: str, recipients: Sequence[str],
-                  message: bytes) -> Delivery:
+                  message: bytes, on_data: Callable[[], None] | None) -> Delivery:
         envelope_sender, envelope_recipients, options = self._envelope(
             connection, sender, recipients, len(message))
         self._mail(connection, envelope_sender, options)
         refused = self._rcpt(connection, list(zip(recipients, envelope_recipients)))
-        reply = self._data(connection, message)
+        reply = self._data(connection, message, on_data)
         return Delivery(reply=reply, refused=refused)
 
     def _envelope(self, connection: smtplib.SMTP, sender: str, recipients: Sequence[str],
@@ -467,12 +470,15 @@ class SmtpTransport(Transport):
             raise self._all_refused(refusals)
         return tuple(original for original, _code, _reply in refusals)
 
-    def _data(self, connection: smtplib.SMTP, message: bytes) -> str:
+    def _data(self, connection: smtplib.SMTP, message: bytes,
+              on_data: Callable[[], None] | None) -> str:
         """Send DATA and the message; return the final reply as ``"250 text"``."""
         code, reply = self._exchange("DATA", lambda: connection.docmd("DATA"))
         if code != 354:
             raise self._rejected("DATA", code, reply)
         data = _dot_stuffed(message)
+        if on_data is not None:
+            on_data()
         try:
             for start in range(0, len(data), _DATA_CHUNK_BYTES):
                 connection.send(data[start:start + _DATA_CHUNK_BYTES])
