@@ -19,8 +19,8 @@ def make_quota(tmp_path, limit, clock):
 def test_quota_counts_across_instances(tmp_path):
     clock = FakeClock()
     first = make_quota(tmp_path, 3, clock)
-    first.count_one()
-    first.count_one()
+    first.count()
+    first.count()
 
     second = make_quota(tmp_path, 3, clock)
 
@@ -30,9 +30,9 @@ def test_quota_counts_across_instances(tmp_path):
 def test_quota_window_rolls_after_a_day(tmp_path):
     clock = FakeClock()
     quota = make_quota(tmp_path, 2, clock)
-    quota.count_one()
+    quota.count()
     clock.sleep(DAY_SECONDS / 2)
-    quota.count_one()
+    quota.count()
 
     clock.sleep(DAY_SECONDS / 2 + 1)
 
@@ -43,14 +43,14 @@ def test_quota_next_free_is_oldest_plus_a_day(tmp_path):
     clock = FakeClock()
     quota = make_quota(tmp_path, 1, clock)
     sent_at = clock.now()
-    quota.count_one()
+    quota.count()
 
     assert quota.next_free() == sent_at + timedelta(days=1)
 
 
 def test_quota_without_limit_writes_nothing(tmp_path):
     quota = make_quota(tmp_path, 0, FakeClock())
-    quota.count_one()
+    quota.count()
 
     assert quota.remaining() is None
     assert not quota.path.exists()
@@ -59,7 +59,7 @@ def test_quota_without_limit_writes_nothing(tmp_path):
 def test_quota_truncated_line_ignored(tmp_path):
     clock = FakeClock()
     quota = make_quota(tmp_path, 5, clock)
-    quota.count_one()
+    quota.count()
     with open(quota.path, "a", encoding="ascii") as stream:
         stream.write("17673")
 
@@ -117,3 +117,11 @@ def test_engine_quota_with_more_connections_than_left(tmp_path):
     assert summary.sent == 2
     assert summary.remaining == 3
     assert summary.quota_until > clock.now()
+
+
+def test_quota_counts_each_recipient(tmp_path):
+    quota = make_quota(tmp_path, 5, FakeClock())
+
+    quota.count(3)
+
+    assert quota.remaining() == 2

@@ -262,8 +262,9 @@ class _Run:
 
     def _finish(self, recipient: Recipient, event: str) -> None:
         with self.lock:
-            if event == events.SENT and self.quota is not None:
-                self.quota.count_one()
+            # A message that may have been sent counts too: the provider may have it.
+            if event in (events.SENT, events.UNCERTAIN) and self.quota is not None:
+                self.quota.count(1 + len(recipient.cc))
             self.in_flight -= 1
             self.done += 1
             self.summary.outcomes[recipient.row] = event

@@ -76,8 +76,12 @@ class DailyQuota:
         oldest = min(times) if times else self._now() - DAY_SECONDS
         return datetime.fromtimestamp(oldest + DAY_SECONDS, tz=timezone.utc)
 
-    def count_one(self) -> None:
-        """Record one accepted message, dropping entries older than a day now and then."""
+    def count(self, recipients: int = 1) -> None:
+        """Record a message to *recipients* addresses, dropping entries older than a day now and then.
+
+        Providers count recipients, not messages, so a message with CC
+        addresses counts once per address.
+        """
         if not self.limit:
             return
         now = self._now()
@@ -87,7 +91,7 @@ class DailyQuota:
             if len(times) * 2 < self._approximate_line_count():
                 self._rewrite(times)
             with open(self.path, "a", encoding="ascii") as stream:
-                stream.write(f"{now:.3f}\n")
+                stream.write(f"{now:.3f}\n" * recipients)
                 stream.flush()
 
     def _approximate_line_count(self) -> int:
