@@ -1,5 +1,5 @@
 from hypermailer.clock import FakeClock
-from hypermailer.pacing import MINUTE, Pacer
+from hypermailer.pacing import MINUTE, Pacer, estimated_seconds
 
 
 def send_times(pacer, clock, count):
@@ -42,7 +42,6 @@ def test_pacer_daily_limit_waits_a_day():
 
 
 def test_pacer_estimate_for_count():
-    pacer = Pacer(FakeClock(), per_minute=30)
-
-    assert pacer.seconds_for(30) == 0
-    assert pacer.seconds_for(61) == 2 * MINUTE
+    assert estimated_seconds(30, per_minute=30) == 0
+    assert estimated_seconds(61, per_minute=30) == 2 * MINUTE
+    assert estimated_seconds(500, per_minute=0) == 0

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
@@ -20,12 +19,10 @@ from hypermailer import credentials, paths, session
 from hypermailer.campaign import STATUS_HEADERS, Campaign, Mailbox
 from hypermailer.checking import CheckReport, build_message, check_campaign
 from hypermailer.clipboard import parse_clipboard, table_content
-from hypermailer.clock import SystemClock
 from hypermailer.compose import message_bytes, new_message_id
 from hypermailer.engine import Options, RunSummary, pending_recipients, send_campaign
 from hypermailer.errors import ConfigurationError, HyperMailerError
 from hypermailer.i18n import _, set_language
-from hypermailer.pacing import Pacer
 from hypermailer.recipients import Recipient
 from hypermailer.status import entry_text, row_statuses
 from hypermailer.workbook import layout
@@ -181,7 +178,8 @@ def send(workbook: CampaignWorkbook, ui: UserInterface, *, retry_uncertain: bool
     With *retry_uncertain*, rows that may have been sent are sent again too.
     """
     campaign, mailbox, report = _load_and_check(workbook, fatal_raises=True)
-    campaign = _store_campaign_id(workbook, campaign)
+    campaign = session.ensure_campaign_id(
+        campaign, store=lambda campaign_id: workbook.write_results(campaign_id=campaign_id))
     options = Options(retry_uncertain=retry_uncertain)
 
     with session.open_journal(campaign.campaign_id) as journal:
@@ -206,7 +204,7 @@ def send(workbook: CampaignWorkbook, ui: UserInterface, *, retry_uncertain: bool
             # must stay on the thread that owns the workbook.
         finally:
             # Every row's final status, and the Log row when the run got that far.
-            log_row = None if summary is None else summary_log_row(summary, report)
+            log_row = None if summary is None else session.log_row(summary, report)
             workbook.write_results(statuses=row_statuses(report, journal.entries), log_row=log_row)
     ui.alert(run_summary_text(summary), critical=bool(summary.stopped or summary.failed))
 
@@ -259,23 +257,11 @@ class StatusBatches:
 
 def confirmation_text(count: int, mailbox: Mailbox, report: CheckReport) -> str:
     """Return the question asked before sending: count, mailbox and estimated duration."""
-    question = _("Send {count} messages through mailbox {mailbox} ({sender})?").format(
-        count=count, mailbox=mailbox.name, sender=mailbox.from_address)
-    minutes = Pacer(SystemClock(), per_minute=mailbox.per_minute,
-                    per_day=mailbox.per_day).seconds_for(count) / 60
-    if minutes >= 1:
-        question += " " + _("At {rate} messages a minute this takes about {minutes:.0f} minutes."
-                            ).format(rate=mailbox.per_minute, minutes=minutes)
+    question = session.send_question(count, mailbox)
     if report.errors:
         question += " " + _("{count} rows with errors will be skipped; their status column says "
                             "why.").format(count=len({problem.row for problem in report.errors}))
     return question
-
-
-def summary_log_row(summary: RunSummary, report: CheckReport) -> list[object]:
-    return [datetime.now().strftime("%Y-%m-%d %H:%M"), summary.campaign_id, summary.mailbox,
-            summary.sent, summary.failed, session.skipped_rows(report), summary.uncertain,
-            summary.stopped]
 
 
 def run_summary_text(summary: RunSummary) -> str:
@@ -347,14 +333,6 @@ def _chosen_mailbox(workbook: CampaignWorkbook) -> Mailbox:
     campaign = workbook.read_campaign()
     set_language(campaign.language)
     return session.choose_mailbox(campaign)
-
-
-def _store_campaign_id(workbook: CampaignWorkbook, campaign: Campaign) -> Campaign:
-    """Store the campaign id in the workbook before anything is sent, so a rerun resumes."""
-    campaign_id = session.campaign_id_for(campaign)
-    if campaign.campaign_id.strip() != campaign_id:
-        workbook.write_results(campaign_id=campaign_id)
-    return replace(campaign, campaign_id=campaign_id)
 
 
 def _pick_row(report: CheckReport, row: int | None) -> Recipient:

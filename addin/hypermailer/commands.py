@@ -22,8 +22,6 @@ from hypermailer.compose import message_bytes, new_message_id
 from hypermailer.engine import Options, RunSummary, pending_recipients, send_campaign
 from hypermailer.errors import ConfigurationError, WorkbookError
 from hypermailer.i18n import _, ngettext
-from hypermailer.clock import SystemClock
-from hypermailer.pacing import Pacer
 
 EXIT_OK, EXIT_ROWS_FAILED, EXIT_CONFIGURATION = 0, 1, 2
 
@@ -285,15 +283,7 @@ def _parse_rows(text: str) -> set[int] | None:
 
 
 def _confirm(count: int, mailbox: Mailbox) -> None:
-    pacer = Pacer(SystemClock(), per_minute=mailbox.per_minute, per_day=mailbox.per_day)
-    minutes = pacer.seconds_for(count) / 60
-    question = ngettext("Send {count} message through mailbox {mailbox} ({sender})?",
-                        "Send {count} messages through mailbox {mailbox} ({sender})?",
-                        count).format(count=count, mailbox=mailbox.name,
-                                      sender=mailbox.from_address)
-    if minutes >= 1:
-        question += " " + _("At {rate} messages a minute this takes about {minutes:.0f} minutes."
-                            ).format(rate=mailbox.per_minute, minutes=minutes)
+    question = session.send_question(count, mailbox)
     answer = click.prompt(question + " " + _("[y/N]"), default="", show_default=False)
     if answer.strip().casefold() not in YES_ANSWERS:
         raise click.exceptions.Abort()

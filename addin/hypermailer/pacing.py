@@ -67,9 +67,9 @@ class Pacer:
                     times.append(now)
             return True
 
-    def seconds_for(self, count: int) -> float:
-        """Estimate how long *count* messages take at the per-minute limit."""
-        _length, per_minute, _times = self.windows[0]
-        if not per_minute or count <= per_minute:
-            return 0.0
-        return (count - 1) // per_minute * MINUTE
+
+def estimated_seconds(count: int, per_minute: int) -> float:
+    """Estimate how long *count* messages take at *per_minute* (0 means no limit)."""
+    if not per_minute or count <= per_minute:
+        return 0.0
+    return (count - 1) // per_minute * MINUTE

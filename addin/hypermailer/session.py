@@ -7,6 +7,7 @@ id, opens the transport, and writes statuses and the log row back.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -18,9 +19,10 @@ from hypermailer.checking import CheckReport
 from hypermailer.clock import SystemClock
 from hypermailer.engine import RunSummary
 from hypermailer.errors import ConfigurationError
-from hypermailer.i18n import _
+from hypermailer.i18n import _, ngettext
 from hypermailer.journal import Journal, read_entries, journal_path
 from hypermailer.mailboxes import available_mailboxes, find_mailbox
+from hypermailer.pacing import estimated_seconds
 from hypermailer.quota import DailyQuota, quota_path
 from hypermailer.status import row_statuses
 from hypermailer.transports import make_transport
@@ -142,15 +144,40 @@ def campaign_id_for(campaign: Campaign) -> str:
     return f"file-{digest}"
 
 
-def ensure_campaign_id(campaign: Campaign) -> Campaign:
+def ensure_campaign_id(campaign: Campaign,
+                       store: Callable[[str], None] | None = None) -> Campaign:
     """Give the campaign its id, storing a new one in the workbook before anything is sent.
 
     Storing it first means a run killed halfway resumes under the same id.
+    *store* writes the id; by default it goes into the workbook file.
     """
     campaign_id = campaign_id_for(campaign)
     if campaign.is_hypermailer_workbook and campaign.campaign_id.strip() != campaign_id:
-        update_workbook(campaign.source_path, campaign_id=campaign_id)
+        if store is None:
+            update_workbook(campaign.source_path, campaign_id=campaign_id)
+        else:
+            store(campaign_id)
     return replace(campaign, campaign_id=campaign_id)
+
+
+def send_question(count: int, mailbox: Mailbox) -> str:
+    """Return the question asked before sending: the count, the mailbox and the duration."""
+    question = ngettext("Send {count} message through mailbox {mailbox} ({sender})?",
+                        "Send {count} messages through mailbox {mailbox} ({sender})?",
+                        count).format(count=count, mailbox=mailbox.name,
+                                      sender=mailbox.from_address)
+    minutes = estimated_seconds(count, mailbox.per_minute) / 60
+    if minutes >= 1:
+        question += " " + _("At {rate} messages a minute this takes about {minutes:.0f} minutes."
+                            ).format(rate=mailbox.per_minute, minutes=minutes)
+    return question
+
+
+def log_row(summary: RunSummary, report: CheckReport) -> list[object]:
+    """Return the Log table row that records one run."""
+    return [datetime.now().strftime("%Y-%m-%d %H:%M"), summary.campaign_id, summary.mailbox,
+            summary.sent, summary.failed, skipped_rows(report), summary.uncertain,
+            summary.stopped]
 
 
 def skipped_rows(report: CheckReport) -> int:
@@ -196,12 +223,10 @@ def write_back(campaign: Campaign, report: CheckReport, entries, *,
     path = campaign.source_path
     if path is None or path.suffix.lower() not in (".xlsx", ".xlsm") or not write_status:
         return
-    log_row = None
+    row = None
     campaign_id = None
     if summary is not None and campaign.is_hypermailer_workbook:
         campaign_id = summary.campaign_id
-        log_row = [datetime.now().strftime("%Y-%m-%d %H:%M"), summary.campaign_id,
-                   summary.mailbox, summary.sent, summary.failed,
-                   skipped_rows(report), summary.uncertain, summary.stopped]
+        row = log_row(summary, report)
     update_workbook(path, statuses=row_statuses(report, entries), campaign_id=campaign_id,
-                    log_row=log_row)
+                    log_row=row)
