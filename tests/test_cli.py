@@ -486,7 +486,7 @@ def test_cli_pickup_summary_names_folder(workdir, capsys):
     assert str(workdir / "outbox") in capsys.readouterr().out
 
 
-def test_cli_new_campaign_on_csv_tells_how_to_resume(workdir, smtp_server, capsys):
+def test_cli_new_campaign_csv_resume_hint(workdir, smtp_server, capsys):
     server = smtp_server(security="none", auth=False)
 
     csv_send(workdir, server, "--new-campaign")

@@ -415,7 +415,7 @@ def test_compose_injection_in_recipient_address_rejected():
         build(recipient_address="dana@example.org\r\nBcc: evil@example.org")
 
 
-def test_compose_injection_in_extra_header_value_adds_no_header():
+def test_compose_extra_header_injection_blocked():
     message = parse(wire(build(extra_headers={"X-Campaign": EVIL})))
     assert message.keys() == EXPECTED_HEADERS[:5] + ["X-Campaign"] + EXPECTED_HEADERS[5:]
 

@@ -265,7 +265,7 @@ def test_check_empty_used_field_is_warning(tmp_path):
 
 
 class ThrottlingTransport(MemoryTransport):
-    """Answers the first send with a scripted temporary reply."""
+    """Fails the first send with a scripted temporary reply."""
 
     def __init__(self, code: int, reply: str) -> None:
         super().__init__()

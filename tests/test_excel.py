@@ -3,7 +3,7 @@
 There is no Excel on the test machines, so every button runs on a built
 workbook file through :class:`FileWorkbook`, the file implementation of the
 interface that ``ExcelWorkbook`` implements over xlwings, and a recording
-user interface that stands in for Excel's dialogs.
+user interface in place of Excel's dialogs.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from smtpserver import PASSWORD
 
 
 class RecordingInterface:
-    """Answers dialogs as a test tells it to and records what the user would have seen."""
+    """Replies to dialogs as a test tells it to and records what the user would have seen."""
 
     def __init__(self, *, confirm: bool = True, clipboard: str = "", password: str | None = None,
                  selected: int | None = None) -> None:

@@ -263,7 +263,7 @@ def test_read_recipients_date1904_from_table():
     assert read(table).recipients[0].fields[1] == "01/01/1904"
 
 
-def test_read_recipients_field_zero_is_address_text_as_shown():
+def test_read_recipients_field_zero_shown_text():
     table = make_table(("Email", "Name"), ["Dana Cohen <Dana@Example.COM>", "Dana"])
     recipient = read(table).recipients[0]
     assert recipient.fields[0] == "Dana Cohen <Dana@Example.COM>"

@@ -1,4 +1,4 @@
-"""What an advertisement by email must carry under Israeli law, added to each rendered message.
+"""The parts Israeli law requires in an email advertisement, added to each rendered message.
 
 Section 30A of the Communications Law (Telecommunications and Broadcasting),
 1982, sets what an advertisement sent by email must have. The subject starts

@@ -1,4 +1,4 @@
-"""What each ribbon button does, between the workbook, the user and the engine.
+"""The ribbon buttons' logic, between the workbook, the user and the engine.
 
 Every function takes a :class:`~hypermailer.workbook.access.CampaignWorkbook`
 and a :class:`UserInterface`, so the same code runs on the workbook open in
@@ -71,7 +71,7 @@ def run_button(action: Action, workbook: CampaignWorkbook, ui: UserInterface) ->
     except HyperMailerError as error:
         log.error("%s failed: %s", action.__name__, error)
         _show_failure(ui, str(error))
-    except Exception as error:  # The last handler before Excel: report it, never crash.
+    except Exception as error:  # The last handler before Excel: show the error instead of a traceback.
         log.exception("%s failed unexpectedly", action.__name__)
         _show_failure(ui, _("HyperMailer failed unexpectedly: {error}. Nothing more was done. "
                             "If this happens again, send this message to your administrator.")

@@ -48,7 +48,7 @@ class SourceRow:
 class Table:
     """The recipients list as read from a sheet or a CSV file.
 
-    ``header`` holds the header texts, address column first. ``status_column``
+    ``header`` contains the header texts, address column first. ``status_column``
     is the index of the column HyperMailer manages, or ``None`` when the sheet
     has none yet; it is never counted as a data field.
     """

@@ -67,7 +67,7 @@ def _configure_logging(level_name: str) -> None:
 
 
 def _without_language(argv: list[str]) -> list[str]:
-    """Drop ``--lang X`` wherever it stands, so it also works after a subcommand."""
+    """Drop ``--lang X`` wherever it appears, so it also works after a subcommand."""
     kept: list[str] = []
     skip_next = False
     for argument in argv:

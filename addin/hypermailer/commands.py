@@ -25,7 +25,7 @@ from hypermailer.i18n import _, ngettext
 
 EXIT_OK, EXIT_ROWS_FAILED, EXIT_CONFIGURATION = 0, 1, 2
 
-#: Answers that confirm a send, in English and Hebrew ("כן" is "yes").
+#: Replies that confirm a send, in English and Hebrew ("כן" is "yes").
 YES_ANSWERS = frozenset({"y", "yes", "כ", "כן"})
 
 
@@ -196,7 +196,7 @@ def _write_back_after_run(campaign, report: CheckReport, entries, summary,
                           write_status: bool) -> bool:
     """Write statuses after a run; on failure warn instead of hiding the run's summary.
 
-    The journal already holds every outcome, so a later ``check`` rewrites
+    The journal already contains every outcome, so a later ``check`` rewrites
     the column once the workbook can be written again.
     """
     try:

@@ -2,7 +2,7 @@
 
 Windows Credential Manager, the macOS Keychain or a Secret Service keyring on
 Linux, through the ``keyring`` package. This module never writes a password
-to a file, a workbook cell or a log; where the keyring stores it is up to the
+to a file, a workbook cell or a log. Where the keyring stores it is up to the
 keyring backend.
 """
 

@@ -128,9 +128,9 @@ def send_campaign(campaign: Campaign, mailbox: Mailbox, report: CheckReport,
     or connection failure stops the run, and the remaining rows stay pending.
     When *quota* (the mailbox's rolling 24-hour count) is used up, the run
     stops cleanly and ``quota_until`` is the time sending can continue.
-    With *more_transports*, a factory of further connections, up to
-    ``mailbox.connections`` connections send at once; pacing, the quota and
-    the journal are shared by all of them.
+    *more_transports* is a factory of further connections. With it, up to
+    ``mailbox.connections`` connections send at once, and they all share the
+    pacing, the quota and the journal.
     """
     options = options or Options()
     clock = clock or SystemClock()

@@ -1,7 +1,7 @@
 """The HyperMailer error tree.
 
 Every error a user can meet derives from :class:`HyperMailerError`; its text is
-already translated into the active language and says where, what and what to do.
+already translated into the active language and states where it happened, what failed and what to do.
 Subclasses keep the data (row, cell, host, SMTP code) as attributes.
 """
 

@@ -1,4 +1,4 @@
-"""Where HyperMailer keeps its files on the user's machine."""
+"""The locations of HyperMailer's files on the user's machine."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def data_folder() -> Path:
 
 
 def config_folder() -> Path:
-    """Return the folder that holds ``mailboxes.toml``."""
+    """Return the folder that contains ``mailboxes.toml``."""
     override = os.environ.get("HYPERMAILER_HOME")
     if override:
         return Path(override) / "config"

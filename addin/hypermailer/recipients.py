@@ -66,7 +66,7 @@ class Recipient:
 
 @dataclass(frozen=True)
 class Problem:
-    """Why a row is skipped or flagged.
+    """A reason a row is skipped or flagged.
 
     ``row`` is the sheet row (``None`` for the whole table) and ``cell`` the
     cell concerned (``A7``, or ``""``). ``kind`` is a short code such as

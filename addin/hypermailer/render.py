@@ -68,7 +68,7 @@ _ORGANISATION_NAMES = frozenset({"body", "subject"})
 
 
 class RecipientFields(Protocol):
-    """What render reads of a recipient: the sheet row and the cell texts, address first."""
+    """The parts of a recipient that render reads: the sheet row and the cell texts, address first."""
 
     row: int
     fields: Sequence[str]

@@ -51,7 +51,7 @@ class Suppressed:
 
 @dataclass(frozen=True)
 class ImportResult:
-    """What an import did: addresses added, already listed, and entries that are no address."""
+    """The result of an import: addresses added, already listed, and entries that are no address."""
 
     added: tuple[str, ...]
     already_listed: tuple[str, ...]

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Delivery:
-    """What a transport reports for one accepted message.
+    """A transport's report on one accepted message.
 
     ``reply`` is the server's final reply text (SMTP) or the written file's
-    path (pickup); ``refused`` lists envelope recipients the server refused
-    while accepting the others.
+    path (pickup). ``refused`` lists envelope recipients the server refused
+    while it accepted the others.
     """
 
     reply: str
@@ -41,7 +41,7 @@ class Transport(ABC):
 
     @abstractmethod
     def close(self) -> None:
-        """Release what :meth:`open` acquired; never raises."""
+        """Release what :meth:`open` acquired. Implementations must not raise."""
 
     @abstractmethod
     def send(self, sender: str, recipients: Sequence[str], message: bytes, *,

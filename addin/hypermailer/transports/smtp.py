@@ -100,7 +100,7 @@ class SmtpTransport(Transport):
             self._connection = self._connect([])
 
     def close(self) -> None:
-        """Send QUIT and close the connection; never raises."""
+        """Send QUIT and close the connection, ignoring SMTP and socket errors on the way."""
         connection, self._connection = self._connection, None
         if connection is not None:
             _quit_quietly(connection)
