@@ -18,9 +18,16 @@ from hypermailer.journal import Entry
 UPDATE_COMMAND = "PYTHONPATH=addin python -m hypermailer.catalogue"
 
 
-@pytest.fixture(scope="module")
-def hebrew() -> Catalog:
-    return catalogue.read_catalogue("he")
+@pytest.fixture(scope="module", params=[i18n.DOMAIN, i18n.CLICK_DOMAIN])
+def hebrew(request) -> Catalog:
+    """Each Hebrew catalogue in turn: HyperMailer's messages, then click's own texts."""
+    return catalogue.read_catalogue("he", domain=request.param)
+
+
+def in_sources(domain: str) -> set:
+    """Return the msgids the sources of *domain* mark for translation."""
+    template = catalogue.extract_messages() if domain == i18n.DOMAIN else catalogue.extract_click_messages()
+    return {message.id for message in entries(template)}
 
 
 def entries(catalog: Catalog) -> list[Message]:
@@ -45,19 +52,18 @@ def replacement_fields(text: str) -> set[tuple[str, str, str]]:
 
 
 def test_catalogue_has_every_source_message(hebrew):
-    in_sources = {message.id for message in entries(catalogue.extract_messages())}
     in_catalogue = {message.id for message in entries(hebrew)}
 
-    missing = sorted(map(repr, in_sources - in_catalogue))
-    assert not missing, (f"{len(missing)} messages are missing from {catalogue.catalogue_path('he')}; "
+    missing = sorted(map(repr, in_sources(hebrew.domain) - in_catalogue))
+    assert not missing, (f"{len(missing)} messages are missing from "
+                         f"{catalogue.catalogue_path('he', hebrew.domain)}; "
                          f"run `{UPDATE_COMMAND}` and translate them:\n" + "\n".join(missing))
 
 
 def test_catalogue_has_no_stale_messages(hebrew):
-    in_sources = {message.id for message in entries(catalogue.extract_messages())}
     in_catalogue = {message.id for message in entries(hebrew)}
 
-    stale = sorted(map(repr, in_catalogue - in_sources))
+    stale = sorted(map(repr, in_catalogue - in_sources(hebrew.domain)))
     assert not stale, (f"these messages are no longer in the sources; run `{UPDATE_COMMAND}` "
                        "to remove them:\n" + "\n".join(stale))
 
@@ -104,9 +110,9 @@ def test_catalogue_plural_forms_header(hebrew):
     assert hebrew.plural_forms == "nplurals=2; plural=(n != 1);"
 
 
-def test_catalogue_compiles(hebrew):
+def test_catalogue_compiles():
     buffer = io.BytesIO()
-    write_mo(buffer, hebrew)
+    write_mo(buffer, catalogue.read_catalogue("he"))
     buffer.seek(0)
 
     compiled = gettext.GNUTranslations(buffer)

@@ -349,6 +349,40 @@ def test_cli_hebrew_help(workdir, monkeypatch, capsys):
     assert any("\u0590" <= char <= "\u05ff" for char in capsys.readouterr().out)
 
 
+def test_cli_hebrew_help_headings_from_click(workdir, monkeypatch, capsys):
+    monkeypatch.setenv("HYPERMAILER_LANG", "he")
+
+    run_cli("send", "--help")
+    out = capsys.readouterr().out
+
+    assert out.startswith("שימוש: hypermailer send")
+    assert "אפשרויות:" in out
+    assert "Usage:" not in out
+    assert "Show this message and exit." not in out
+
+
+def test_cli_hebrew_usage_error_from_click(workdir, monkeypatch, capsys):
+    monkeypatch.setenv("HYPERMAILER_LANG", "he")
+
+    code = run_cli("send", "list.xlsx", "--limit", "x")
+    err = capsys.readouterr().err
+
+    assert code == 2
+    assert "שגיאה: ערך לא תקין עבור '--limit': 'x' אינו מספר שלם תקין." in err
+    assert "Try '" not in err
+
+
+def test_cli_english_after_hebrew_run(workdir, monkeypatch, capsys):
+    monkeypatch.setenv("HYPERMAILER_LANG", "he")
+    run_cli("send")
+    monkeypatch.setenv("HYPERMAILER_LANG", "en")
+    capsys.readouterr()
+
+    run_cli("send")
+
+    assert "Error: Missing argument 'WORKBOOK'." in capsys.readouterr().err
+
+
 def test_cli_new_campaign_sends_again(workdir, smtp_server):
     server = smtp_server(security="none", auth=False)
     csv_send(workdir, server)

@@ -8,6 +8,7 @@ from email.policy import default as default_policy
 
 from email_validator import EmailNotValidError, validate_email
 
+from hypermailer import address_problems
 from hypermailer.errors import HyperMailerError
 from hypermailer.i18n import _
 
@@ -17,8 +18,8 @@ class AddressError(HyperMailerError):
 
     ``address`` is the text as given. ``code`` is ``empty``, ``several``,
     ``malformed`` (a broken ``Name <address>``), ``invalid`` or ``smtputf8``
-    (non-ASCII before the ``@``). ``reason`` is email-validator's explanation
-    (in English), or ``""``.
+    (non-ASCII before the ``@``). ``reason`` is the translated sentence
+    naming the problem (see :mod:`hypermailer.address_problems`), or ``""``.
     """
 
     def __init__(self, message: str, *, address: str, code: str, reason: str = "") -> None:
@@ -146,7 +147,7 @@ def _validate(addr_spec: str, entered: str) -> str:
     except EmailNotValidError as error:
         local_part = addr_spec.rpartition("@")[0]
         code = "smtputf8" if local_part and not local_part.isascii() else "invalid"
-        raise _address_error(code, entered, str(error)) from error
+        raise _address_error(code, entered, address_problems.describe(addr_spec, str(error))) from error
     return result.ascii_email
 
 

@@ -21,11 +21,15 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from hypermailer.i18n import DOMAIN, LANGUAGES
+import click
+
+from hypermailer.i18n import CLICK_DOMAIN, DOMAIN, LANGUAGES
 
 # The translation functions of hypermailer.i18n and the positions of their
 # msgid arguments: ngettext(singular, plural, n), translate_in(language, msgid).
 KEYWORDS = {"_": None, "ngettext": (1, 2), "translate_in": (2,)}
+# Click's modules import gettext's functions under these names.
+CLICK_KEYWORDS = {"_": None, "ngettext": (1, 2)}
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SOURCE_ROOT = PACKAGE_DIR.parent.parent
@@ -44,9 +48,9 @@ class CatalogueChanges:
     fuzzy: tuple[str, ...]
 
 
-def catalogue_path(language: str) -> Path:
-    """Return the ``.po`` file of *language* inside the package."""
-    return PACKAGE_DIR / "locale" / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+def catalogue_path(language: str, domain: str = DOMAIN) -> Path:
+    """Return the ``.po`` file of *language* and *domain* inside the package."""
+    return PACKAGE_DIR / "locale" / language / "LC_MESSAGES" / f"{domain}.po"
 
 
 def translated_languages() -> tuple[str, ...]:
@@ -69,10 +73,20 @@ def extract_messages() -> Catalog:
     return template
 
 
-def read_catalogue(language: str, path: Path | None = None) -> Catalog:
+def extract_click_messages() -> Catalog:
+    """Extract the texts the installed click marks for translation."""
+    template = Catalog(domain=CLICK_DOMAIN, project="click")
+    click_dir = Path(click.__file__).parent
+    results = extract_from_dir(click_dir, method_map=[("**.py", "python")], keywords=CLICK_KEYWORDS)
+    for filename, line, message, comments, context in results:
+        template.add(message, None, [(f"click/{filename}", line)], auto_comments=comments, context=context)
+    return template
+
+
+def read_catalogue(language: str, path: Path | None = None, domain: str = DOMAIN) -> Catalog:
     """Parse the catalogue of *language* (or the ``.po`` file *path*) as Babel reads it at run time."""
-    with (path or catalogue_path(language)).open("rb") as stream:
-        return read_po(stream, locale=language, domain=DOMAIN)
+    with (path or catalogue_path(language, domain)).open("rb") as stream:
+        return read_po(stream, locale=language, domain=domain)
 
 
 def write_catalogue(language: str, catalog: Catalog, path: Path | None = None) -> None:
@@ -95,11 +109,13 @@ def update_catalogue(language: str, template: Catalog | None = None,
                      path: Path | None = None) -> CatalogueChanges:
     """Merge *template* (by default the messages in the sources) into a catalogue.
 
-    The catalogue is the one of *language*, or the ``.po`` file *path*.
+    The catalogue is the one of *language* and the template's domain, or the
+    ``.po`` file *path*.
     """
     template = template if template is not None else extract_messages()
-    path = path or catalogue_path(language)
-    catalog = read_catalogue(language, path)
+    domain = template.domain or DOMAIN
+    path = path or catalogue_path(language, domain)
+    catalog = read_catalogue(language, path, domain)
     before = {message.id for message in catalog if message.id}
 
     catalog.update(template, update_creation_date=False)
@@ -141,12 +157,13 @@ def main() -> int:
               "run this from a clone of the repository.", file=sys.stderr)
         return 2
 
-    template = extract_messages()
+    templates = (extract_messages(), extract_click_messages())
     needs_work = False
     for language in translated_languages():
-        changes = update_catalogue(language, template)
-        _report(language, changes)
-        needs_work = needs_work or bool(changes.untranslated or changes.fuzzy)
+        for template in templates:
+            changes = update_catalogue(language, template)
+            _report(language, changes)
+            needs_work = needs_work or bool(changes.untranslated or changes.fuzzy)
     if needs_work:
         print("Translate the entries listed above (and clear their fuzzy flag), then run "
               "tests/test_catalogue.py.")

@@ -15,7 +15,7 @@ import sys
 
 import click
 
-from hypermailer import i18n
+from hypermailer import click_messages, i18n
 from hypermailer.errors import HyperMailerError
 
 EXIT_OK, EXIT_ROWS_FAILED, EXIT_CONFIGURATION = 0, 1, 2
@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     i18n.set_language(_language_from_argv(argv) or i18n.language_from_environment())
     argv = _without_language(argv)
+    click_messages.use_language(i18n.get_language())
     _configure_logging(os.environ.get("HYPERMAILER_LOG", ""))
 
     from hypermailer.cli_commands import build_cli

@@ -11,6 +11,13 @@ from hypermailer.campaign import BodyFormat
 from hypermailer.i18n import _
 
 
+def whole_number(minimum: int = 1) -> click.IntRange:
+    """A whole-number option type whose name appears translated in click's errors."""
+    number = click.IntRange(min=minimum)
+    number.name = _("whole number")
+    return number
+
+
 def campaign_options(function):
     """Add the options that describe a campaign for a plain spreadsheet or CSV."""
     options = [
@@ -79,7 +86,7 @@ def build_cli() -> click.Group:
 
     @cli.command(help=_("Show one row's message, or save it as .eml or .html."))
     @campaign_options
-    @click.option("--row", type=int, help=_("Sheet row to preview (default: the first valid row)."))
+    @click.option("--row", type=whole_number(), help=_("Sheet row to preview (default: the first valid row)."))
     @click.option("--output", "output_file", type=click.Path(path_type=Path, dir_okay=False),
                   help=_("Save to this .eml or .html file instead of printing."))
     def preview(workbook, mailbox_file, row, output_file, **params):
@@ -93,7 +100,7 @@ def build_cli() -> click.Group:
                   help=_("Do not ask for confirmation."))
     @click.option("--dry-run", is_flag=True,
                   help=_("Render and check every message without connecting."))
-    @click.option("--limit", type=click.IntRange(min=1),
+    @click.option("--limit", type=whole_number(),
                   help=_("Send at most this many messages in this run."))
     @click.option("--rows", "rows_text", default="",
                   help=_("Only these sheet rows, e.g. 2-10,15."))

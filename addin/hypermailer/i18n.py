@@ -17,6 +17,9 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 DOMAIN = "hypermailer"
+# Click's own texts (usage lines, option errors) live in a catalogue of
+# their own, because their msgids come from click's sources, not ours.
+CLICK_DOMAIN = "click"
 LANGUAGES = ("he", "en")
 DEFAULT_LANGUAGE = "he"
 
@@ -24,13 +27,13 @@ _active = DEFAULT_LANGUAGE
 
 
 @cache
-def translations(language: str) -> gettext.NullTranslations:
-    """Load the catalogue for *language*; English is the msgids themselves."""
+def translations(language: str, domain: str = DOMAIN) -> gettext.NullTranslations:
+    """Load the *domain* catalogue for *language*; English is the msgids themselves."""
     if language == "en":
         return gettext.NullTranslations()
-    po_file = resources.files("hypermailer") / "locale" / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    po_file = resources.files("hypermailer") / "locale" / language / "LC_MESSAGES" / f"{domain}.po"
     with po_file.open("rb") as stream:
-        catalog = read_po(stream, locale=language, domain=DOMAIN)
+        catalog = read_po(stream, locale=language, domain=domain)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
