@@ -122,9 +122,15 @@ def test_ribbon_english_labels_have_no_hebrew() -> None:
         assert not HEBREW.search(element.get("label", "")), element.get("id")
 
 
-def test_ribbon_hebrew_table_covers_every_id() -> None:
-    ids = {element.get("id") for element in parsed("en").iter() if element.get("label")}
-    assert ids == set(ribbon.HEBREW_TEXTS)
+def test_ribbon_messages_extracts_every_text_but_the_name() -> None:
+    with ribbon.SOURCE.open("rb") as stream:
+        extracted = {message for _line, _function, message, _comments
+                     in ribbon.ribbon_messages(stream, {}, [], {})}
+    source_texts = {element.get(attribute) for element in parsed("en").iter()
+                    for attribute in ("label", "screentip") if element.get(attribute)}
+
+    assert extracted == source_texts - {"HyperMailer"}
+    assert "Send a test to myself" in extracted
 
 
 def test_ribbon_same_structure_both_languages() -> None:

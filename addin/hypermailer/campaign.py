@@ -6,10 +6,12 @@ import enum
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hypermailer.i18n import LANGUAGES, N_, translate_in
+
 
 #: Header of the column HyperMailer writes each row's outcome into, by
 #: workbook language. A column with either header is never a data field.
-STATUS_HEADERS = {"he": "סטטוס שליחה", "en": "Send status"}
+STATUS_HEADERS = {language: translate_in(language, N_("Send status")) for language in LANGUAGES}
 
 
 class CellError(enum.Enum):

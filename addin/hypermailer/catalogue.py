@@ -26,8 +26,12 @@ import click
 from hypermailer.i18n import CLICK_DOMAIN, DOMAIN, LANGUAGES
 
 # The translation functions of hypermailer.i18n and the positions of their
-# msgid arguments: ngettext(singular, plural, n), translate_in(language, msgid).
-KEYWORDS = {"_": None, "ngettext": (1, 2), "translate_in": (2,)}
+# msgid arguments: ngettext(singular, plural, n), translate_in(language, msgid),
+# and the marker N_(msgid).
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "translate_in": (2,)}
+# What babel.cfg says: Python sources, and the ribbon's labels and screen tips.
+METHOD_MAP = [("**.py", "python"),
+              ("workbook/ribbon/customUI.xml", "hypermailer.workbook.ribbon:ribbon_messages")]
 # Click's modules import gettext's functions under these names.
 CLICK_KEYWORDS = {"_": None, "ngettext": (1, 2)}
 
@@ -66,7 +70,7 @@ def extract_messages() -> Catalog:
     """
     template = Catalog(domain=DOMAIN, project="hypermailer")
     prefix = PACKAGE_DIR.relative_to(SOURCE_ROOT)
-    results = extract_from_dir(PACKAGE_DIR, method_map=[("**.py", "python")], keywords=KEYWORDS)
+    results = extract_from_dir(PACKAGE_DIR, method_map=METHOD_MAP, keywords=KEYWORDS)
     for filename, line, message, comments, context in results:
         location = (prefix / filename).as_posix()
         template.add(message, None, [(location, line)], auto_comments=comments, context=context)

@@ -87,6 +87,15 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     return translations(_active).ngettext(singular, plural, count)
 
 
+def N_(message: str) -> str:
+    """Mark *message* for the catalogue without translating it yet.
+
+    For texts defined at import time and translated later into a chosen
+    language, such as the workbook's sheet titles and column headers.
+    """
+    return message
+
+
 def translate_in(language: str, message: str) -> str:
     """Translate *message* into *language* without changing the active one."""
     return translations(language).gettext(message)

@@ -2,9 +2,9 @@
 
 The build, the reader and the writer find everything through these table and
 defined names, never through sheet titles or cell addresses, so titles can be
-Hebrew and users can move things around. Each known table column has a Hebrew
-and an English header; the reader accepts either, whatever language the
-workbook was built in.
+Hebrew and users can move things around. Each known table column has an
+English header, translated through the message catalogue; the reader accepts
+it in either language, whatever language the workbook was built in.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hypermailer.campaign import STATUS_HEADERS
+from hypermailer.i18n import LANGUAGES, N_, translate_in
 
 RECIPIENTS_TABLE = "Recipients"
 MAILBOXES_TABLE = "Mailboxes"
@@ -31,7 +32,6 @@ TEST_ADDRESS = "TestAddress"
 CAMPAIGN_ID = "CampaignId"
 LANGUAGE = "Language"
 ADVERTISEMENT = "Advertisement"
-ADVERTISEMENT = "Advertisement"
 
 # Defined names of the lists behind the Mailbox and Template drop-downs.
 MAILBOX_NAMES = "MailboxNames"
@@ -40,61 +40,65 @@ TEMPLATE_NAMES = "TemplateNames"
 
 @dataclass(frozen=True)
 class Column:
-    """A known table column: its key in code and its header in each language."""
+    """A known table column: its key in code and its English header, a catalogue msgid."""
 
     key: str
-    he: str
     en: str
 
     def header(self, language: str) -> str:
-        return self.he if language == "he" else self.en
+        """Return the header in *language*, from the message catalogue."""
+        return translate_in(language, self.en)
+
+    @property
+    def he(self) -> str:
+        return self.header("he")
 
 
 #: Columns of the Mailboxes table; each key is a ``parse_mailbox_row`` field.
 MAILBOX_COLUMNS = (
-    Column("name", "שם", "Name"),
-    Column("from_address", "כתובת השולח", "From address"),
-    Column("display_name", "שם תצוגה", "Display name"),
-    Column("kind", "סוג", "Kind"),
-    Column("host", "שרת", "Host"),
-    Column("port", "פורט", "Port"),
-    Column("security", "אבטחה", "Security"),
-    Column("username", "שם משתמש", "Username"),
-    Column("per_minute", "הודעות לדקה", "Per minute"),
-    Column("per_day", "הודעות ליום", "Per day"),
-    Column("reply_to", "כתובת לתשובות", "Reply-to"),
-    Column("folder", "תיקייה", "Folder"),
-    Column("max_size_mb", "גודל מרבי (MB)", "Max size (MB)"),
-    Column("allow_plain_auth", "לאפשר סיסמה ללא הצפנה", "Allow unencrypted password"),
-    Column("ca_file", "קובץ CA", "CA file"),
-    Column("preset", "הגדרות ספק", "Preset"),
-    Column("connections", "חיבורים במקביל", "Connections"),
-    Column("business_name", "שם העסק", "Business name"),
-    Column("business_address", "כתובת העסק", "Business address"),
-    Column("business_phone", "טלפון העסק", "Business phone"),
-    Column("unsubscribe_url", "קישור להסרה", "Unsubscribe URL"),
+    Column("name", N_("Name")),
+    Column("from_address", N_("From address")),
+    Column("display_name", N_("Display name")),
+    Column("kind", N_("Kind")),
+    Column("host", N_("Host")),
+    Column("port", N_("Port")),
+    Column("security", N_("Security")),
+    Column("username", N_("Username")),
+    Column("per_minute", N_("Per minute")),
+    Column("per_day", N_("Per day")),
+    Column("reply_to", N_("Reply-to")),
+    Column("folder", N_("Folder")),
+    Column("max_size_mb", N_("Max size (MB)")),
+    Column("allow_plain_auth", N_("Allow unencrypted password")),
+    Column("ca_file", N_("CA file")),
+    Column("preset", N_("Preset")),
+    Column("connections", N_("Connections")),
+    Column("business_name", N_("Business name")),
+    Column("business_address", N_("Business address")),
+    Column("business_phone", N_("Business phone")),
+    Column("unsubscribe_url", N_("Unsubscribe URL")),
 )
 
 TEMPLATE_COLUMNS = (
-    Column("name", "שם", "Name"),
-    Column("html", "HTML", "HTML"),
+    Column("name", N_("Name")),
+    Column("html", "HTML"),
 )
 
 UNSUBSCRIBED_COLUMNS = (
-    Column("address", "כתובת", "Address"),
-    Column("date", "תאריך", "Date"),
-    Column("source", "מקור", "Source"),
+    Column("address", N_("Address")),
+    Column("date", N_("Date")),
+    Column("source", N_("Source")),
 )
 
 LOG_COLUMNS = (
-    Column("time", "זמן", "Time"),
-    Column("campaign_id", "מזהה קמפיין", "Campaign ID"),
-    Column("mailbox", "תיבת דואר", "Mailbox"),
-    Column("sent", "נשלחו", "Sent"),
-    Column("failed", "נכשלו", "Failed"),
-    Column("skipped", "דולגו", "Skipped"),
-    Column("uncertain", "ייתכן שנשלחו", "Uncertain"),
-    Column("note", "הערה", "Note"),
+    Column("time", N_("Time")),
+    Column("campaign_id", N_("Campaign ID")),
+    Column("mailbox", N_("Mailbox")),
+    Column("sent", N_("Sent")),
+    Column("failed", N_("Failed")),
+    Column("skipped", N_("Skipped")),
+    Column("uncertain", N_("Uncertain")),
+    Column("note", N_("Note")),
 )
 
 #: Known columns by table name.
@@ -105,25 +109,21 @@ TABLE_COLUMNS = {
     LOG_TABLE: LOG_COLUMNS,
 }
 
-#: Sheet titles by language. Code never looks sheets up by these titles.
-SHEET_TITLES = {
-    "he": {
-        RECIPIENTS_TABLE: "נמענים",
-        "Message": "הודעה",
-        MAILBOXES_TABLE: "תיבות דואר",
-        TEMPLATES_TABLE: "תבניות",
-        UNSUBSCRIBED_TABLE: "הסרה מרשימת התפוצה",
-        LOG_TABLE: "יומן",
-    },
-    "en": {
-        RECIPIENTS_TABLE: "Recipients",
-        "Message": "Message",
-        MAILBOXES_TABLE: "Mailboxes",
-        TEMPLATES_TABLE: "Templates",
-        UNSUBSCRIBED_TABLE: "Unsubscribed",
-        LOG_TABLE: "Log",
-    },
+#: English sheet titles (catalogue msgids) by the sheet's key. Code never
+#: looks sheets up by these titles.
+SHEET_KEYS_AND_TITLES = {
+    RECIPIENTS_TABLE: N_("Recipients"),
+    "Message": N_("Message"),
+    MAILBOXES_TABLE: N_("Mailboxes"),
+    TEMPLATES_TABLE: N_("Templates"),
+    UNSUBSCRIBED_TABLE: N_("Unsubscribed"),
+    LOG_TABLE: N_("Log"),
 }
+
+#: Sheet titles by language, translated from the catalogue.
+SHEET_TITLES = {language: {key: translate_in(language, title)
+                           for key, title in SHEET_KEYS_AND_TITLES.items()}
+                for language in LANGUAGES}
 
 
 def normalise_header(text: object) -> str:
@@ -141,8 +141,8 @@ def column_keys(table_name: str, header: tuple[str, ...]) -> dict[str, int]:
     """
     keys_by_header: dict[str, str] = {}
     for column in TABLE_COLUMNS[table_name]:
-        keys_by_header.setdefault(normalise_header(column.he), column.key)
-        keys_by_header.setdefault(normalise_header(column.en), column.key)
+        for language in LANGUAGES:
+            keys_by_header.setdefault(normalise_header(column.header(language)), column.key)
 
     indexes: dict[str, int] = {}
     for index, text in enumerate(header):

@@ -2,8 +2,9 @@
 
 The part uses the Office 2007 schema and relationship type, because an
 openpyxl save keeps that relationship and drops the Office 2010 one
-(``customUI14.xml``). The source ``ribbon/customUI.xml`` has English labels;
-the Hebrew build replaces each label and screen tip by control id.
+(``customUI14.xml``). The source ``ribbon/customUI.xml`` has English labels and
+screen tips, which are catalogue msgids (see :func:`ribbon_messages`); the
+build translates them into the workbook's language.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from xml.etree import ElementTree
 
+from hypermailer.i18n import translate_in
 from hypermailer.workbook import package
 
 SOURCE = Path(__file__).with_name("ribbon") / "customUI.xml"
@@ -19,42 +21,37 @@ RELATIONSHIP_ID = "rIdHyperMailerRibbon"
 RELATIONSHIP_TYPE = package.CUSTOM_UI_RELATIONSHIP_TYPES[0]
 NAMESPACE = "http://schemas.microsoft.com/office/2006/01/customui"
 
-#: Hebrew label and screen tip of each control, by id; ``None`` keeps the English text.
-HEBREW_TEXTS = {
-    "HyperMailerTab": ("HyperMailer", None),
-    "RecipientsGroup": ("נמענים", None),
-    "PasteButton": ("הדבקה מהלוח", "החלפת הנמענים בשורות שהועתקו"),
-    "CheckButton": ("בדיקה", "בדיקת כל השורות בלי לשלוח"),
-    "MessageGroup": ("הודעה", None),
-    "PreviewButton": ("תצוגה מקדימה", "הצגת ההודעה של השורה הנבחרת כפי שהנמען יראה אותה"),
-    "AttachButton": ("הוספת קבצים מצורפים", "הוספת קבצים שיצורפו לכל ההודעות"),
-    "SendGroup": ("שליחה", None),
-    "SendTestButton": ("שליחת ניסיון אליי", "שליחת ההודעה של השורה הנבחרת לכתובת הניסיון"),
-    "SendButton": ("שליחה", "שליחת הודעה אישית לכל נמען"),
-    "SendUncertainButton": ("שליחה חוזרת כשלא ברור",
-                            "שליחה חוזרת של שורות שלא ידוע אם נשלחו (ייתכן שנשלחו)"),
-    "NewCampaignButton": ("מסע דיוור חדש", "מזהה מסע דיוור חדש, כך שכל השורות יישלחו שוב"),
-    "MailboxGroup": ("תיבת דואר", None),
-    "PasswordButton": ("הגדרת סיסמה", "שמירת הסיסמה של תיבת הדואר במאגר הסיסמאות של המערכת"),
-    "ConnectionButton": ("בדיקת חיבור", "התחברות לשרת והזדהות בלי לשלוח"),
-}
+#: Attributes of a control that the user reads; their English texts are catalogue msgids.
+TRANSLATED_ATTRIBUTES = ("label", "screentip")
+#: The product's name, the tab's label, stays as it is in every language.
+UNTRANSLATED = frozenset({"HyperMailer"})
 
 
 def ribbon_xml(language: str) -> bytes:
     """Return the customUI part in *language* (``he`` or ``en``)."""
     ElementTree.register_namespace("", NAMESPACE)
     root = ElementTree.fromstring(SOURCE.read_bytes())
-    if language == "he":
-        for element in root.iter():
-            texts = HEBREW_TEXTS.get(element.get("id", ""))
-            if texts is None:
-                continue
-            label, screentip = texts
-            element.set("label", label)
-            if screentip is not None:
-                element.set("screentip", screentip)
+    for element in root.iter():
+        for attribute in TRANSLATED_ATTRIBUTES:
+            text = element.get(attribute)
+            if text and text not in UNTRANSLATED:
+                element.set(attribute, translate_in(language, text))
     body = ElementTree.tostring(root, encoding="unicode")
     return (package.XML_DECLARATION + body + "\n").encode("utf-8")
+
+
+def ribbon_messages(fileobj, keywords, comment_tags, options):
+    """Babel extraction method: yield each label and screen tip of a customUI file.
+
+    Named in ``babel.cfg`` and used by :mod:`hypermailer.catalogue`, so the
+    ribbon's texts reach the catalogue like the Python sources' messages.
+    """
+    root = ElementTree.parse(fileobj).getroot()
+    for element in root.iter():
+        for attribute in TRANSLATED_ATTRIBUTES:
+            text = element.get(attribute)
+            if text and text not in UNTRANSLATED:
+                yield 0, None, text, []
 
 
 def add_ribbon(data: bytes, language: str) -> bytes:

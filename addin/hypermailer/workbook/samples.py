@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 
 from hypermailer.campaign import STATUS_HEADERS
+from hypermailer.i18n import LANGUAGES, N_, translate_in
 
 RECIPIENT_HEADERS = {
     "he": ("דואר אלקטרוני", "שם מלא", "מספר לקוח", "סכום", "תאריך תשלום", STATUS_HEADERS["he"]),
@@ -25,35 +26,22 @@ RECIPIENTS = (
     ("noa.peretz@example.com", "נועה פרץ", 98765, 0.5, datetime.date(2025, 3, 31)),
 )
 
-#: Labels of the message sheet's input cells, by defined name.
-MESSAGE_LABELS = {
-    "he": {
-        "Mailbox": "תיבת דואר לשליחה",
-        "Subject": "נושא",
-        "Body": "גוף ההודעה",
-        "BodyFormat": "פורמט (text / html / markdown)",
-        "Template": "תבנית הארגון",
-        "Attachments": "קבצים מצורפים (מופרדים ב־;)",
-        "ReplyTo": "כתובת לתשובות",
-        "TestAddress": "כתובת לשליחת בדיקה",
-        "CampaignId": "מזהה קמפיין (ממולא אוטומטית)",
-        "Language": "שפה (he / en)",
-        "Advertisement": "דבר פרסומת (כן / לא)",
-    },
-    "en": {
-        "Mailbox": "Send from mailbox",
-        "Subject": "Subject",
-        "Body": "Body",
-        "BodyFormat": "Format (text / html / markdown)",
-        "Template": "Organisation template",
-        "Attachments": "Attachments (separated by ;)",
-        "ReplyTo": "Reply-to address",
-        "TestAddress": "Test send address",
-        "CampaignId": "Campaign ID (filled in automatically)",
-        "Language": "Language (he / en)",
-        "Advertisement": "Advertisement (yes / no)",
-    },
+#: Labels of the message sheet's input cells, by defined name (catalogue msgids).
+_MESSAGE_LABELS = {
+    "Mailbox": N_("Send from mailbox"),
+    "Subject": N_("Subject"),
+    "Body": N_("Body"),
+    "BodyFormat": N_("Format (text / html / markdown)"),
+    "Template": N_("Organisation template"),
+    "Attachments": N_("Attachments (separated by ;)"),
+    "ReplyTo": N_("Reply-to address"),
+    "TestAddress": N_("Test send address"),
+    "CampaignId": N_("Campaign ID (filled in automatically)"),
+    "Language": N_("Language (he / en)"),
+    "Advertisement": N_("Advertisement (yes / no)"),
 }
+MESSAGE_LABELS = {language: {name: translate_in(language, label) for name, label in _MESSAGE_LABELS.items()}
+                  for language in LANGUAGES}
 
 # {#1} is the full name, <#2> the customer number, <#4> the due date; the
 # amount is reached through its header name as a template variable.
@@ -99,7 +87,8 @@ MAILBOX_BUSINESS = {
 }
 
 #: The values of the Advertisement cell's drop-down: yes, then no.
-YES_NO = {"he": ("כן", "לא"), "en": ("yes", "no")}
+YES_NO = {language: (translate_in(language, N_("yes")), translate_in(language, N_("no")))
+          for language in LANGUAGES}
 
 TEMPLATE_NAMES = {"he": "תבנית הארגון", "en": "Organisation template"}
 

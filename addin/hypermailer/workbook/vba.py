@@ -23,6 +23,7 @@ import xlsxwriter
 from pyopenvba import ExcelFile, VBAModuleKind
 from pyopenvba.cfb import CFB
 
+from hypermailer.i18n import LANGUAGES, N_, translate_in
 from hypermailer.workbook import layout
 
 SOURCE_FOLDER = Path(__file__).with_name("vba")
@@ -44,27 +45,19 @@ SHEET_CODE_NAMES = {
 #: Reserved1 0x61CC, Version 0xFFFF, Reserved2 0x00, Reserved3 0x0001, no cache.
 NO_CACHE_VBA_PROJECT_STREAM = b"\xcc\x61\xff\xff\x00\x01\x00"
 
-#: Texts the VBA code shows, by language and by the name of the function that returns them.
-TEXTS = {
-    "he": {
-        "AddinMissingText": (
-            "HyperMailer לא הצליח להפעיל את Python: התוסף xlwings אינו מותקן או אינו פעיל "
-            "במחשב זה.\n\n"
-            "כדי לתקן: בקשו ממנהל המערכת להריץ במחשב זה את סקריפט ההתקנה שבתיקייה install "
-            "של HyperMailer, ואחר כך סגרו את Excel ופתחו אותו מחדש."
-        ),
-        "DetailsLabel": "פרטי השגיאה:",
-    },
-    "en": {
-        "AddinMissingText": (
-            "HyperMailer could not start Python: the xlwings add-in is not installed or not "
-            "enabled on this computer.\n\n"
-            "To fix this, ask your administrator to run the HyperMailer installer from the "
-            "install folder on this computer, then close Excel and open it again."
-        ),
-        "DetailsLabel": "Error details:",
-    },
+#: Texts the VBA code shows, by the name of the function that returns them
+#: (catalogue msgids; the build translates them into the workbook's language).
+_TEXTS = {
+    "AddinMissingText": N_(
+        "HyperMailer could not start Python: the xlwings add-in is not installed or not "
+        "enabled on this computer.\n\n"
+        "To fix this, ask your administrator to run the HyperMailer installer from the "
+        "install folder on this computer, then close Excel and open it again."
+    ),
+    "DetailsLabel": N_("Error details:"),
 }
+TEXTS = {language: {name: translate_in(language, text) for name, text in _TEXTS.items()}
+         for language in LANGUAGES}
 
 #: Characters of a generated string expression per line of VBA, far below VBA's 1023.
 _CODES_PER_LINE = 12
