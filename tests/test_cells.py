@@ -20,6 +20,7 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS
 from hypermailer.campaign import Cell, CellError
 from hypermailer.cells import CellDisplayError, cell_reference, format_cell, format_value
 from hypermailer.errors import HyperMailerError
+from hypermailer.workbook import read_table_file
 
 ACCOUNTING_SHEKEL = '_-* #,##0.00 [$₪-40D]_-;-* #,##0.00 [$₪-40D]_-;_-* "-"?? [$₪-40D]_-;_-@_-'
 ACCOUNTING_SHEKEL_HE = '_ ₪ * #,##0.00_ ;_ ₪ * -#,##0.00_ ;_ ₪ * "-"??_ ;_ @_ '
@@ -301,6 +302,10 @@ DATES = [
     case(45291.75, "dd/mm/yyyy hh:mm", "31/12/2023 18:00"),
     case(45291, "d/m/yy", "31/12/23"),
     case(45292, "d/m/yy", "1/1/24"),
+    # A code renders as written, like a custom format with that code. The file
+    # reader gives built-in formats 14 and 22, which openpyxl reports as
+    # "mm-dd-yy" and "m/d/yy h:mm", the regional dd/mm/yyyy codes instead
+    # (test_format_cell_builtin_dates_from_file).
     case(45291, "mm-dd-yy", "12-31-23"),
     case(45291, "d-mmm-yy", "31-Dec-23"),
     case(45291, "d-mmm", "31-Dec"),
@@ -437,8 +442,9 @@ def test_format_value_builtin_number_formats(index):
     assert format_value(-1234.5678, BUILTIN_FORMATS[index]) == BUILTIN_EXPECTED[index]
 
 
+# Formats 14 and 22 follow the regional settings: see
+# test_format_cell_builtin_dates_from_file.
 BUILTIN_DATE_EXPECTED = {
-    14: "03-05-24",
     15: "5-Mar-24",
     16: "5-Mar",
     17: "Mar-24",
@@ -446,7 +452,6 @@ BUILTIN_DATE_EXPECTED = {
     19: "2:07:30 PM",
     20: "14:07",
     21: "14:07:30",
-    22: "3/5/24 14:07",
     45: "07:30",
     46: "1088558:07:30",
     47: "0730.0",
@@ -600,3 +605,23 @@ def test_format_cell_from_xlsx_file_1904(tmp_path):
     date1904 = loaded.epoch.year == 1904
     cell = Cell(stored.value, stored.number_format, stored.coordinate)
     assert format_cell(cell, date1904=date1904) == "31/12/2023"
+
+
+def test_format_cell_builtin_dates_from_file(tmp_path):
+    # openpyxl saves "mm-dd-yy" and "m/d/yy h:mm" as built-in ids 14 and 22,
+    # which Excel shows in the user's regional short date.
+    path = tmp_path / "dates.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "נמענים"
+    sheet.append(["Email", "תאריך", "עדכון", "מותאם"])
+    sheet.append(["a@example.com", MARCH_5, MARCH_5, MARCH_5])
+    sheet["B2"].number_format = BUILTIN_FORMATS[14]
+    sheet["C2"].number_format = BUILTIN_FORMATS[22]
+    sheet["D2"].number_format = "mm/dd/yyyy"
+    workbook.save(path)
+
+    short_date, date_time, custom = read_table_file(path).rows[0].cells[1:]
+    assert format_cell(short_date) == "05/03/2024"
+    assert format_cell(date_time) == "05/03/2024 14:07"
+    assert format_cell(custom) == "03/05/2024"

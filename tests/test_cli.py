@@ -216,6 +216,43 @@ def test_cli_wrong_password_stops_run(workdir, smtp_server, tls_ca, file_keyring
     assert server.received == []
 
 
+def test_cli_stopped_run_counts_rows_not_tried(workdir, smtp_server, tls_ca, file_keyring,
+                                               capsys):
+    server = smtp_server(security="starttls", auth=True)
+    tls_ca.cert_pem.write_to_path(str(workdir / "ca.pem"))
+    mailboxes = write_mailboxes(workdir / "mailboxes.toml", server, username=USERNAME,
+                                ca_file="ca.pem")
+    file_keyring.set_password("HyperMailer", f"{USERNAME}@{server.host}", "wrong")
+
+    run_cli("send", write_csv(workdir / "list.csv"), "--subject", "s", "--body", "b",
+            "--mailbox", "Test", "--mailboxes", mailboxes, "--yes")
+
+    assert "2 rows were not tried; run the same command again to send them." in capsys.readouterr().out
+
+
+def test_cli_stopped_row_status_explains_fix(workdir, smtp_server, tls_ca, file_keyring):
+    server = smtp_server(security="starttls", auth=True)
+    tls_ca.cert_pem.write_to_path(str(workdir / "ca.pem"))
+    mailboxes = write_mailboxes(workdir / "mailboxes.toml", server, username=USERNAME,
+                                ca_file="ca.pem")
+    file_keyring.set_password("HyperMailer", f"{USERNAME}@{server.host}", "wrong")
+    workbook = workdir / "list.xlsx"
+    openpyxl_book = openpyxl.Workbook()
+    for line in CSV_ROWS:
+        openpyxl_book.active.append(line.split(","))
+    openpyxl_book.save(workbook)
+
+    run_cli("send", workbook, "--subject", "s", "--body", "b", "--mailbox", "Test",
+            "--mailboxes", mailboxes, "--yes", "--write-status")
+    sheet = openpyxl.load_workbook(workbook).active
+    header = [cell.value for cell in sheet[1]]
+    column = next(index for index, text in enumerate(header) if text in STATUS_HEADERS.values())
+    status = sheet.cell(row=2, column=column + 1).value
+
+    assert "hypermailer mailbox login" in status
+    assert ".." not in status
+
+
 def test_cli_refused_recipient_fails_only_its_row(workdir, smtp_server):
     server = smtp_server(security="none", auth=False,
                          faults=Faults(rcpt_replies={"yossi@example.org": "550 5.1.1 no such user"}))

@@ -171,22 +171,52 @@ def test_engine_temporary_failure_retried_with_backoff(tmp_path):
     assert transport.closes >= 2
 
 
-def test_engine_temporary_failure_exhausted_is_deferred(tmp_path):
+def test_engine_temporary_failure_exhausted_fails_row(tmp_path):
     transport = FlakyTransport(failures=10)
 
     summary = run(tmp_path, make_campaign(ROWS[:1]), transport)
 
-    assert summary.deferred == 1
+    assert summary.failed == 1
+    assert summary.deferred == 0
     assert summary.sent == 0
 
 
-def test_engine_deferred_row_sent_next_run(tmp_path):
+def test_engine_failed_row_not_sent_by_plain_rerun(tmp_path):
     campaign = make_campaign(ROWS[:1])
     run(tmp_path, campaign, FlakyTransport(failures=10))
 
     again = MemoryTransport()
+    summary = run(tmp_path, campaign, again)
+
+    assert delivered_to(again) == []
+    assert summary.already_done == 1
+
+
+def test_engine_retry_failed_sends_failed_row_again(tmp_path):
+    campaign = make_campaign(ROWS[:2])
+    run(tmp_path, campaign, FlakyTransport(failures=3))
+
+    again = MemoryTransport()
+    run(tmp_path, campaign, again, options=Options(retry_failed=True))
+
+    assert delivered_to(again) == ["dana@example.com"]
+
+
+def test_engine_throttled_row_deferred_and_sent_next_run(tmp_path):
+    class Throttled(FlakyTransport):
+        def send(self, sender, recipients, message, **options):
+            if self.remaining:
+                self.remaining -= 1
+                raise TemporaryFailure("452 4.5.3 too many recipients", code=452)
+            return MemoryTransport.send(self, sender, recipients, message, **options)
+
+    campaign = make_campaign(ROWS[:1])
+    first = run(tmp_path, campaign, Throttled(failures=10))
+    again = MemoryTransport()
     run(tmp_path, campaign, again)
 
+    assert first.deferred == 1
+    assert first.failed == 0
     assert delivered_to(again) == ["dana@example.com"]
 
 

@@ -22,10 +22,14 @@ TARGET = "yossi@example.org"
 OTHERS = ["dana@example.com", "noa@example.com"]
 
 
-def journal_event(workdir, address):
+def journal_entry(workdir, address):
     folder = workdir / "home" / "data" / "journal"
     (path,) = folder.glob("*.jsonl")
-    return read_entries(path)[address].event
+    return read_entries(path)[address]
+
+
+def journal_event(workdir, address):
+    return journal_entry(workdir, address).event
 
 
 def delivered(server):
@@ -60,15 +64,34 @@ def test_fault_permanent_reply_fails_only_that_row(workdir, smtp_server, faults)
 TEMPORARY_CASES = {
     "450 at RCPT": Faults(rcpt_replies={TARGET: "450 4.2.1 mailbox busy"}),
     "451 at RCPT": Faults(rcpt_replies={TARGET: "451 4.3.0 try again later"}),
-    "452 at RCPT": Faults(rcpt_replies={TARGET: "452 4.5.3 too many recipients"}),
     "451 at end of data": Faults(data_replies={TARGET: "451 4.3.0 local error"}),
 }
 
 
 @pytest.mark.parametrize("faults", TEMPORARY_CASES.values(), ids=TEMPORARY_CASES.keys())
-def test_fault_temporary_reply_deferred_after_retries(workdir, smtp_server, faults,
-                                                      fast_retries):
+def test_fault_temporary_reply_fails_after_retries(workdir, smtp_server, faults, fast_retries):
     server = smtp_server(security="none", auth=False, faults=faults)
+
+    code = csv_send(workdir, server)
+
+    assert code == 1
+    assert delivered(server) == OTHERS
+    assert journal_event(workdir, TARGET) == events.FAILED
+
+
+def test_fault_failed_reply_keeps_last_server_reply(workdir, smtp_server, fast_retries):
+    server = smtp_server(security="none", auth=False,
+                         faults=Faults(rcpt_replies={TARGET: "450 4.2.1 mailbox busy"}))
+
+    csv_send(workdir, server)
+
+    assert "mailbox busy" in journal_entry(workdir, TARGET).reply
+    assert journal_entry(workdir, TARGET).code == 450
+
+
+def test_fault_too_many_reply_defers_row(workdir, smtp_server, fast_retries):
+    server = smtp_server(security="none", auth=False,
+                         faults=Faults(rcpt_replies={TARGET: "452 4.5.3 too many recipients"}))
 
     code = csv_send(workdir, server)
 
@@ -77,9 +100,9 @@ def test_fault_temporary_reply_deferred_after_retries(workdir, smtp_server, faul
     assert journal_event(workdir, TARGET) == events.DEFERRED
 
 
-def test_fault_temporary_then_healthy_server_sends_on_rerun(workdir, smtp_server, fast_retries):
+def test_fault_deferred_row_sent_by_plain_rerun(workdir, smtp_server, fast_retries):
     server = smtp_server(security="none", auth=False,
-                         faults=Faults(rcpt_replies={TARGET: "451 4.3.0 try again later"}))
+                         faults=Faults(rcpt_replies={TARGET: "452 4.5.3 too many recipients"}))
     csv_send(workdir, server)
     server.faults.rcpt_replies.clear()
 
@@ -87,6 +110,32 @@ def test_fault_temporary_then_healthy_server_sends_on_rerun(workdir, smtp_server
 
     assert code == 0
     assert delivered(server) == sorted([*OTHERS, TARGET])
+
+
+def test_fault_failed_row_sent_with_retry_failed(workdir, smtp_server, fast_retries):
+    server = smtp_server(security="none", auth=False,
+                         faults=Faults(rcpt_replies={TARGET: "451 4.3.0 try again later"}))
+    csv_send(workdir, server)
+    server.faults.rcpt_replies.clear()
+
+    plain = csv_send(workdir, server)
+    delivered_after_plain = delivered(server)
+    code = csv_send(workdir, server, "--retry-failed")
+
+    assert plain == 1
+    assert delivered_after_plain == OTHERS
+    assert code == 0
+    assert delivered(server) == sorted([*OTHERS, TARGET])
+
+
+def test_fault_drop_before_data_retried(workdir, smtp_server, fast_retries):
+    server = smtp_server(security="none", auth=False, faults=Faults(drop_before_data=True))
+
+    code = csv_send(workdir, server)
+
+    assert code == 1
+    assert server.received == []
+    assert journal_event(workdir, TARGET) == events.FAILED
 
 
 def test_fault_421_at_mail_reconnects_and_delivers(workdir, smtp_server):
@@ -98,16 +147,6 @@ def test_fault_421_at_mail_reconnects_and_delivers(workdir, smtp_server):
     assert code == 0
     assert delivered(server) == sorted([*OTHERS, TARGET])
     assert server.connections == 2
-
-
-def test_fault_drop_before_data_retried(workdir, smtp_server, fast_retries):
-    server = smtp_server(security="none", auth=False, faults=Faults(drop_before_data=True))
-
-    code = csv_send(workdir, server)
-
-    assert code == 1
-    assert server.received == []
-    assert journal_event(workdir, TARGET) == events.DEFERRED
 
 
 def test_fault_stall_past_timeout_is_uncertain(workdir, smtp_server):

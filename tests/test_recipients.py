@@ -6,6 +6,7 @@ import datetime as dt
 import time
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from hypermailer.campaign import Cell, CellError, SourceRow, Table
@@ -20,6 +21,7 @@ from hypermailer.recipients import (
     read_recipients,
     split_addresses,
 )
+from hypermailer.workbook.reader import read_table_file
 
 SHEET = "נמענים"
 
@@ -83,6 +85,22 @@ def assert_problem(problem: Problem, **expected) -> None:
     ("דנה <user@דוגמה.co.il>", ("דנה", "user@xn--6dbbec0c.co.il")),
     ("user@BÜCHER.de", ("", "user@xn--bcher-kva.de")),
     ("first.last+tag@sub.example.co.il", ("", "first.last+tag@sub.example.co.il")),
+    ('אור ים בע"מ <office@example.com>', ('אור ים בע"מ', "office@example.com")),
+    ('ת"א יפו <a@example.com>', ('ת"א יפו', "a@example.com")),
+    ('אור ים בע"מ ת"א <a@example.com>', ('אור ים בע"מ ת"א', "a@example.com")),
+    ('"אור ים בע"מ" <a@example.com>', ('אור ים בע"מ', "a@example.com")),
+    ('"אור ים בע"מ, סניף חיפה" <a@example.com>', ('אור ים בע"מ, סניף חיפה', "a@example.com")),
+    ('\u200fאור ים בע\u200f"\u200fמ\u200f <a@example.com>', ('אור ים בע"מ', "a@example.com")),
+    ('  אור ים בע"מ   <a@example.com>;', ('אור ים בע"מ', "a@example.com")),
+    ("Dana [Sales] <dana@example.com>", ("Dana [Sales]", "dana@example.com")),
+    ("dana@example.com;", ("", "dana@example.com")),
+    ("dana@example.com,", ("", "dana@example.com")),
+    ("dana@example.com ; ", ("", "dana@example.com")),
+    ("dana@example.com;\u200f", ("", "dana@example.com")),
+    ("; dana@example.com", ("", "dana@example.com")),
+    ("dana@example.com;;", ("", "dana@example.com")),
+    ('"Cohen, Dana" <dana@example.com>;', ("Cohen, Dana", "dana@example.com")),
+    ("mailto:dana@example.com,", ("", "dana@example.com")),
 ])
 def test_normalise_address_accepts(text, expected):
     assert normalise_address(text) == expected
@@ -109,6 +127,17 @@ def test_normalise_address_accepts(text, expected):
     ("Dana <>", "malformed"),
     ("Dana <dana@example.com> extra", "malformed"),
     ("Friends: dana@example.com <avi@example.com>", "malformed"),
+    ("dana@example.com <avi@example.com>", "malformed"),
+    ('Dana "Cohen <dana@example.com>', "malformed"),
+    ('"אור ים" בע"מ <a@example.com>', "malformed"),
+    ('לקוחות: בע"מ <a@example.com>', "malformed"),
+    ('אור ים בע"מ <a@example.com', "malformed"),
+    ('אור ים בע"מ <>', "malformed"),
+    ('אור ים בע"מ <a@example.com> extra', "malformed"),
+    ('אור ים בע"מ, סניף <a@example.com>', "several"),
+    ('אור ים בע"מ <דנה@example.com>', "smtputf8"),
+    ("dana@example.com;avi@example.com;", "several"),
+    (" ; ,", "empty"),
 ])
 def test_normalise_address_rejects(text, code):
     with pytest.raises(AddressError) as raised:
@@ -173,6 +202,13 @@ def test_address_key_invalid_text_casefolded():
     (" ;, a@example.com ,, ; ", ["a@example.com"]),
     ("\u200fa@example.com\u200f;\u00a0b@example.com", ["a@example.com", "b@example.com"]),
     ("", []),
+    ('אור ים בע"מ <a@example.com>, b@example.org', ['אור ים בע"מ <a@example.com>', "b@example.org"]),
+    ('ת"א <a@example.com>; בע"מ <b@example.org>', ['ת"א <a@example.com>', 'בע"מ <b@example.org>']),
+    ('"אור ים בע"מ, סניף" <a@example.com>, b@example.org',
+     ['"אור ים בע"מ, סניף" <a@example.com>', "b@example.org"]),
+    ('b@example.org, "כהן, דנה" <d@example.com>', ["b@example.org", '"כהן, דנה" <d@example.com>']),
+    ('בע\u200f"מ <a@example.com>, b@example.org', ['בע"מ <a@example.com>', "b@example.org"]),
+    ("a@example.com;", ["a@example.com"]),
 ])
 def test_split_addresses_cases(text, expected):
     assert split_addresses(text) == expected
@@ -392,6 +428,75 @@ def test_read_recipients_duplicate_of_idn_forms():
     assert kinds(result) == [(3, "duplicate")]
 
 
+def test_read_recipients_duplicate_of_missing_attachment_row(tmp_path):
+    (tmp_path / "הצעה.pdf").write_bytes(b"%PDF-1.4\n")
+    table = make_table(
+        ("Email", "Attachments"),
+        ["dana@x.com", "missing.pdf"],
+        ["Dana@X.com", "הצעה.pdf"],
+    )
+    result = read(table, base_folder=tmp_path)
+    assert [r.row for r in result.recipients] == [3]
+    assert result.recipients[0].attachments == (tmp_path / "הצעה.pdf",)
+    problem = only_problem(result)
+    assert_problem(problem, row=2, cell="B2", kind="missing-attachment", severity="error")
+
+
+def test_read_recipients_duplicate_of_cell_error_row():
+    table = make_table(
+        ("Email", "Total"),
+        ["dana@x.com", Cell("#N/A", error=CellError.ERROR_VALUE)],
+        ["Dana@X.com", 5],
+    )
+    result = read(table)
+    assert [r.row for r in result.recipients] == [3]
+    assert kinds(result) == [(2, "cell-error")]
+
+
+def test_read_recipients_duplicate_of_invalid_cc_row():
+    table = make_table(("Email", "CC"), ["dana@x.com", "boss@"], ["DANA@x.com", "boss@x.com"])
+    result = read(table)
+    assert [r.row for r in result.recipients] == [3]
+    assert kinds(result) == [(2, "invalid-cc")]
+
+
+def test_read_recipients_duplicate_names_first_valid_row():
+    table = make_table(
+        ("Email", "Total"),
+        ["dana@x.com", Cell("#DIV/0!", error=CellError.ERROR_VALUE)],
+        ["Dana@X.com", 1],
+        ["DANA@x.com", 2],
+    )
+    result = read(table)
+    assert [r.row for r in result.recipients] == [3]
+    assert kinds(result) == [(2, "cell-error"), (4, "duplicate")]
+    assert "row 3 is sent" in result.problems[1].message
+
+
+def test_read_recipients_invalid_duplicates_report_own_problems():
+    table = make_table(
+        ("Email", "Total"),
+        ["dana@x.com", Cell("#N/A", error=CellError.ERROR_VALUE)],
+        ["Dana@X.com", Cell("#REF!", error=CellError.ERROR_VALUE)],
+    )
+    result = read(table)
+    assert result.recipients == ()
+    assert kinds(result) == [(2, "cell-error"), (3, "cell-error")]
+
+
+def test_read_recipients_invalid_row_after_valid_is_duplicate():
+    table = make_table(
+        ("Email", "Total"),
+        ["dana@x.com", 1],
+        ["Dana@X.com", Cell("#N/A", error=CellError.ERROR_VALUE)],
+    )
+    result = read(table)
+    assert [r.row for r in result.recipients] == [2]
+    problem = only_problem(result)
+    assert_problem(problem, row=3, cell="A3", kind="duplicate", severity="info")
+    assert "row 2 is sent" in problem.message
+
+
 def test_read_recipients_invalid_row_no_claim():
     table = make_table(("Email",), ["dana@example"], ["dana@example.com"])
     result = read(table)
@@ -493,6 +598,22 @@ def test_read_recipients_header_injection_rejected():
     assert kinds(result) == [(2, "invalid-address")]
 
 
+def test_read_recipients_hebrew_unquoted_company_name():
+    table = make_table(("Email",), ['אור ים בע"מ <office@example.com>'])
+    result = read(table)
+    assert result.problems == ()
+    assert result.recipients[0].display_name == 'אור ים בע"מ'
+    assert result.recipients[0].address == "office@example.com"
+
+
+@pytest.mark.parametrize("text", ["dana@example.com;", "dana@example.com,", "Dana <dana@example.com>; "])
+def test_read_recipients_trailing_separator(text):
+    result = read(make_table(("Email",), [text]))
+    assert result.problems == ()
+    assert result.recipients[0].address == "dana@example.com"
+    assert result.recipients[0].fields[0] == text
+
+
 def test_read_recipients_message_names_cell():
     table = make_table(("Email",), ["bad"])
     problem = only_problem(read(table))
@@ -516,6 +637,13 @@ def test_read_recipients_cc_several_addresses():
         ["dana@example.com", '"Levi, Avi" <Avi@Example.com>; boss@example.com\nuser@דוגמה.co.il'],
     )
     assert read(table).recipients[0].cc == ("Avi@example.com", "boss@example.com", "user@xn--6dbbec0c.co.il")
+
+
+def test_read_recipients_cc_hebrew_unquoted_name():
+    table = make_table(("Email", "עותק"), ["dana@example.com", 'אור ים בע"מ <a@example.com>, b@example.org;'])
+    result = read(table)
+    assert result.problems == ()
+    assert result.recipients[0].cc == ("a@example.com", "b@example.org")
 
 
 def test_read_recipients_cc_columns_still_numbered():
@@ -618,6 +746,36 @@ def test_read_recipients_empty_attachment_cell(files):
     result = read(table, base_folder=files)
     assert result.recipients[0].attachments == ()
     assert result.problems == ()
+
+
+# ---------------------------------------------------------------------------
+# A workbook file
+
+
+def test_read_recipients_from_xlsx_file(tmp_path):
+    (tmp_path / "חשבונית.pdf").write_bytes(b"%PDF-1.4\n")
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = SHEET
+    sheet.append(["Email", "עותק", "קובץ מצורף", "Date"])
+    sheet.append(["dana@x.com", None, "missing.pdf", dt.datetime(2024, 3, 1)])
+    sheet.append(["Dana@X.com;", 'ת"א יפו <tlv@example.org>, b@example.org', "חשבונית.pdf",
+                  dt.datetime(2024, 3, 2)])
+    sheet.append(['אור ים בע"מ <office@example.com>', None, None, dt.datetime(2024, 3, 3)])
+    sheet["D3"].number_format = "dd/mm/yyyy"
+    path = tmp_path / "רשימה.xlsx"
+    workbook.save(path)
+
+    result = read_recipients(read_table_file(path), base_folder=tmp_path)
+
+    assert [r.row for r in result.recipients] == [3, 4]
+    assert kinds(result) == [(2, "missing-attachment")]
+    dana, office = result.recipients
+    assert dana.address == "Dana@x.com"
+    assert dana.cc == ("tlv@example.org", "b@example.org")
+    assert dana.attachments == (tmp_path / "חשבונית.pdf",)
+    assert dana.fields[3] == "02/03/2024"
+    assert office.display_name == 'אור ים בע"מ'
 
 
 # ---------------------------------------------------------------------------

@@ -88,7 +88,7 @@ def test_ribbon_tabs_groups_buttons_have_ids_and_labels(language: str) -> None:
 def test_ribbon_every_action_is_public_sub() -> None:
     subs = public_ribbon_subs()
     actions = [element.get("onAction") for element in parsed("he").iter() if element.get("onAction")]
-    assert len(actions) == 10
+    assert len(actions) == 11
     for action in actions:
         assert action in subs, action
 
@@ -104,7 +104,8 @@ def test_ribbon_groups_as_specified() -> None:
     assert groups == {
         "RecipientsGroup": ["PasteButton", "CheckButton"],
         "MessageGroup": ["PreviewButton", "AttachButton"],
-        "SendGroup": ["SendTestButton", "SendButton", "SendUncertainButton", "NewCampaignButton"],
+        "SendGroup": ["SendTestButton", "SendButton", "SendUncertainButton", "SendFailedButton",
+                      "NewCampaignButton"],
         "MailboxGroup": ["PasswordButton", "ConnectionButton"],
     }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import datetime
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -11,8 +12,10 @@ import pytest
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from hypermailer.campaign import STATUS_HEADERS, BodyFormat, CellError, Security
+from hypermailer.cells import format_cell
 from hypermailer.errors import ConfigurationError, WorkbookError
 from hypermailer.i18n import get_language, set_language
+from hypermailer.recipients import read_recipients
 from hypermailer.workbook import (
     build_workbook,
     is_hypermailer_workbook,
@@ -20,6 +23,7 @@ from hypermailer.workbook import (
     read_campaign,
     read_csv,
     read_table_file,
+    update_workbook,
 )
 from hypermailer.workbook import layout
 from hypermailer.workbook.csvfile import detect_delimiter
@@ -527,6 +531,193 @@ def test_read_table_file_csv(tmp_path: Path) -> None:
     path = tmp_path / "list.csv"
     path.write_text("Email,Name\na@example.com,A\n", encoding="utf-8")
     assert read_table_file(path).header == ("Email", "Name")
+
+
+# Files as Excel writes them: built-in date formats, formulas with empty text
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+PACKAGE_RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+DOCUMENT_RELS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
+
+EXCEL_STRINGS = ("Email", "שם", "תאריך", "עדכון", "קוד הנחה", "הערה", "דנה", "אור", "מאושר", "נועה")
+
+#: Rows of an Excel sheet. Style 1 is built-in format 14 and style 2 is 22, as
+#: Excel saves dates typed into cells; styles 3 and 4 are custom formats.
+#: E2, F2 and E3 are formulas whose calculated result is empty text, C4 and
+#: D4 are formulas saved without a calculated result, and E4 is a calculated
+#: formula in a row with an empty cell (F4).
+EXCEL_ROWS = (
+    '<row r="1" spans="1:6"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c>'
+    '<c r="C1" t="s"><v>2</v></c><c r="D1" t="s"><v>3</v></c><c r="E1" t="s"><v>4</v></c>'
+    '<c r="F1" t="s"><v>5</v></c></row>'
+    '<row r="2" spans="1:6"><c r="A2"><v>0</v></c><c r="B2" t="s"><v>6</v></c>'
+    '<c r="C2" s="1"><v>45291</v></c><c r="D2" s="2"><v>45291.75</v></c>'
+    '<c r="E2" t="str"><f>IFERROR(VLOOKUP(A2,$H$2:$I$9,2,FALSE),"")</f><v></v></c>'
+    '<c r="F2" t="str"><f>IF(B2="","",IF(C2&gt;TODAY(),"",""))</f><v/></c></row>'
+    '<row r="3" spans="1:6"><c r="A3"><v>0</v></c><c r="B3" t="s"><v>7</v></c>'
+    '<c r="C3" s="3"><v>45291</v></c><c r="D3" s="4"><v>45291</v></c>'
+    '<c r="E3" t="str"><f>IFERROR(VLOOKUP(A3,$H$2:$I$9,2,FALSE),"")</f></c>'
+    '<c r="F3" t="str"><f>IF(B3="","","מאושר")</f><v>מאושר</v></c></row>'
+    '<row r="4" spans="1:6"><c r="A4"><v>0</v></c><c r="B4" t="s"><v>9</v></c>'
+    '<c r="C4" s="1"><f>TODAY()</f></c><c r="D4"><f>C4+1</f><v></v></c>'
+    '<c r="E4"><f>LEN(B4)</f><v>4</v></c></row>'
+)
+
+EXCEL_STYLES = (
+    f'<styleSheet xmlns="{MAIN_NS}"><numFmts count="2">'
+    '<numFmt numFmtId="164" formatCode="mm/dd/yyyy"/>'
+    '<numFmt numFmtId="165" formatCode="[$-40D]d mmmm yyyy;@"/></numFmts>'
+    '<fonts count="1"><font><sz val="11"/><name val="Arial"/><family val="2"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="22" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
+)
+
+
+def excel_part_types() -> str:
+    office = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    overrides = {"/xl/workbook.xml": "sheet.main", "/xl/worksheets/sheet1.xml": "worksheet",
+                 "/xl/styles.xml": "styles", "/xl/sharedStrings.xml": "sharedStrings"}
+    return (
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        + "".join(f'<Override PartName="{part}" ContentType="{office}.{kind}+xml"/>'
+                  for part, kind in overrides.items())
+        + "</Types>")
+
+
+def excel_relationships(targets: dict[str, str]) -> str:
+    items = "".join(f'<Relationship Id="rId{number}" Type="{DOCUMENT_RELS_NS}/{kind}" Target="{target}"/>'
+                    for number, (kind, target) in enumerate(targets.items(), start=1))
+    return f'<Relationships xmlns="{PACKAGE_RELS_NS}">{items}</Relationships>'
+
+
+def excel_workbook(path: Path, addresses: tuple[str, ...]) -> Path:
+    """Write an .xlsx whose sheet "נמענים" is EXCEL_ROWS, with parts laid out as Excel saves them.
+
+    *addresses* go into A2, A3 and A4 as shared strings.
+    """
+    strings = EXCEL_STRINGS + addresses
+    rows = EXCEL_ROWS
+    for index, _address in enumerate(addresses):
+        rows = rows.replace(f'<c r="A{index + 2}"><v>0</v></c>',
+                            f'<c r="A{index + 2}" t="s"><v>{len(EXCEL_STRINGS) + index}</v></c>')
+    shared = "".join(f"<si><t>{text}</t></si>" for text in strings)
+    parts = {
+        "[Content_Types].xml": excel_part_types(),
+        "_rels/.rels": excel_relationships({"officeDocument": "xl/workbook.xml"}),
+        "xl/workbook.xml": (f'<workbook xmlns="{MAIN_NS}" xmlns:r="{DOCUMENT_RELS_NS}">'
+                            '<sheets><sheet name="נמענים" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+        "xl/_rels/workbook.xml.rels": excel_relationships({
+            "worksheet": "worksheets/sheet1.xml", "styles": "styles.xml", "sharedStrings": "sharedStrings.xml"}),
+        "xl/worksheets/sheet1.xml": (f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{DOCUMENT_RELS_NS}">'
+                                     f'<dimension ref="A1:F4"/><sheetData>{rows}</sheetData></worksheet>'),
+        "xl/styles.xml": EXCEL_STYLES,
+        "xl/sharedStrings.xml": (f'<sst xmlns="{MAIN_NS}" count="{len(strings)}" '
+                                 f'uniqueCount="{len(strings)}">{shared}</sst>'),
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, XML_DECLARATION + text)
+    return path
+
+
+@pytest.fixture
+def excel_file(tmp_path: Path) -> Path:
+    return excel_workbook(tmp_path / "רשימה.xlsx", ("dana@example.com", "or@example.org", "noa@example.net"))
+
+
+def test_read_excel_file_builtin_short_date(excel_file: Path) -> None:
+    table = read_table_file(excel_file)
+    cell = table.rows[0].cells[2]
+    assert cell.number_format == "dd/mm/yyyy"
+    assert format_cell(cell) == "31/12/2023"
+
+
+def test_read_excel_file_builtin_date_time(excel_file: Path) -> None:
+    cell = read_table_file(excel_file).rows[0].cells[3]
+    assert cell.number_format == "dd/mm/yyyy hh:mm"
+    assert format_cell(cell) == "31/12/2023 18:00"
+
+
+def test_read_excel_file_custom_date_formats_kept(excel_file: Path) -> None:
+    us_order, hebrew = read_table_file(excel_file).rows[1].cells[2:4]
+    assert us_order.number_format == "mm/dd/yyyy"
+    assert format_cell(us_order) == "12/31/2023"
+    assert format_cell(hebrew) == "31 דצמבר 2023"
+
+
+def test_read_excel_file_builtin_date_in_1904_file(tmp_path: Path) -> None:
+    path = excel_workbook(tmp_path / "mac.xlsx", ("a@example.com",))
+    change_zip_part(path, "xl/workbook.xml",
+                    lambda text: text.replace("<sheets>", '<workbookPr date1904="1"/><sheets>'))
+    table = read_table_file(path)
+    assert table.date1904 is True
+    assert format_cell(table.rows[0].cells[2], date1904=True) == "01/01/2028"
+
+
+@pytest.mark.parametrize("row, column", [(0, 4), (0, 5), (1, 4)])
+def test_read_excel_file_empty_text_result(excel_file: Path, row: int, column: int) -> None:
+    cell = read_table_file(excel_file).rows[row].cells[column]
+    assert cell.value == ""
+    assert cell.error is None
+
+
+def test_read_excel_file_text_result(excel_file: Path) -> None:
+    assert read_table_file(excel_file).rows[1].cells[5].value == "מאושר"
+
+
+@pytest.mark.parametrize("column, coordinate", [(2, "C4"), (3, "D4")])
+def test_read_excel_file_formula_without_result(excel_file: Path, column: int, coordinate: str) -> None:
+    cell = read_table_file(excel_file).rows[2].cells[column]
+    assert cell.error is CellError.UNCALCULATED
+    assert cell.coordinate == coordinate
+
+
+def test_read_excel_file_formula_beside_empty_cell(excel_file: Path) -> None:
+    cell = read_table_file(excel_file).rows[2].cells[4]
+    assert cell.value == 4
+    assert cell.error is None
+
+
+def test_read_excel_file_recipients_with_empty_text(excel_file: Path, tmp_path: Path) -> None:
+    result = read_recipients(read_table_file(excel_file), base_folder=tmp_path)
+    assert [recipient.row for recipient in result.recipients] == [2, 3]
+    assert result.recipients[0].fields == ("dana@example.com", "דנה", "31/12/2023", "31/12/2023 18:00", "", "")
+    assert result.recipients[1].fields[5] == "מאושר"
+    assert {problem.row for problem in result.problems} == {4}
+    assert "C4" in result.problems[0].message
+
+
+def test_update_workbook_keeps_empty_text_result(excel_file: Path) -> None:
+    update_workbook(excel_file, statuses={2: "sent"})
+    table = read_table_file(excel_file)
+    assert table.rows[0].cells[4].value == ""
+    assert table.rows[0].cells[4].error is None
+    assert table.rows[1].cells[4].value == ""
+    assert table.rows[1].cells[4].error is None
+    assert table.rows[1].cells[5].value == "מאושר"
+    assert table.rows[2].cells[3].error is CellError.UNCALCULATED
+    assert format_cell(table.rows[0].cells[2]) == "31/12/2023"
+
+
+def change_zip_part(path: Path, name: str, change) -> None:
+    """Rewrite one text part of the zip at *path* through *change*."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {item: archive.read(item) for item in archive.namelist()}
+    parts[name] = change(parts[name].decode("utf-8")).encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item, data in parts.items():
+            archive.writestr(item, data)
 
 
 # Unreadable files

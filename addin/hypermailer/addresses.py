@@ -34,7 +34,11 @@ class AddressError(HyperMailerError):
 _INVISIBLE = "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff\u061c"
 # No-break and other Unicode spaces, and control whitespace, become a plain space.
 _SPACES = "\t\r\n\v\f\u00a0\u202f\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u3000"
-_CLEANING = {**dict.fromkeys(map(ord, _INVISIBLE)), **dict.fromkeys(map(ord, _SPACES), " ")}
+_REMOVE_INVISIBLE = dict.fromkeys(map(ord, _INVISIBLE))
+_CLEANING = {**_REMOVE_INVISIBLE, **dict.fromkeys(map(ord, _SPACES), " ")}
+
+# Hebrew letters alef to tav (final forms included) and the Yiddish ligatures.
+_HEBREW_LETTER = re.compile("[\u05d0-\u05ea\u05f0-\u05f2]")
 
 _MAILTO = re.compile(r"(^|<)\s*mailto:", re.IGNORECASE)
 _MAILTO_QUERY = re.compile(r"\?[^>]*")
@@ -54,19 +58,21 @@ def split_addresses(text: str) -> list[str]:
     """Split a cell containing several addresses at ``,``, ``;`` or line breaks.
 
     Separators inside a quoted display name (``"Cohen, Dana" <dana@example.com>``),
-    angle brackets or a comment are not split. Parts are cleaned; empty
+    angle brackets or a comment are not split. A ``"`` between two Hebrew
+    letters is a gershayim (``בע"מ``), not a quote. Parts are cleaned; empty
     parts are dropped.
     """
+    text = text.translate(_REMOVE_INVISIBLE)
     parts, current = [], []
     quoted = False
     depth = 0
     escaped = False
-    for char in text:
+    for index, char in enumerate(text):
         if escaped:
             escaped = False
         elif char == "\\" and quoted:
             escaped = True
-        elif char == '"':
+        elif char == '"' and not _is_gershayim(text, index):
             quoted = not quoted
         elif not quoted and char in "<(":
             depth += 1
@@ -85,15 +91,18 @@ def normalise_address(text: str) -> tuple[str, str]:
     """Parse and validate one address; return ``(display_name, addr_spec)``.
 
     Accepts ``dana@example.com``, ``Dana Cohen <dana@example.com>``,
-    ``"Cohen, Dana" <dana@example.com>`` and a ``mailto:`` prefix, with
-    invisible marks and no-break spaces around them. The addr-spec comes back
-    with its domain lower-cased and in IDNA ASCII form.
+    ``"Cohen, Dana" <dana@example.com>``, an unquoted Hebrew name with a
+    gershayim (``אור ים בע"מ <office@example.com>``) and a ``mailto:`` prefix,
+    with invisible marks, no-break spaces and ``,`` or ``;`` separators around
+    them. The addr-spec comes back with its domain lower-cased and in IDNA
+    ASCII form.
 
     Raises :class:`AddressError` with a translated message.
     """
-    if len(split_addresses(text)) > 1:
+    parts = split_addresses(text)
+    if len(parts) > 1:
         raise _address_error("several", text)
-    cleaned = _strip_mailto(clean_text(text))
+    cleaned = _strip_mailto(parts[0]) if parts else ""
     if not cleaned:
         raise _address_error("empty", text)
 
@@ -123,22 +132,70 @@ def _strip_mailto(text: str) -> str:
 
 
 def _split_display_name(text: str) -> tuple[str, str]:
-    """Separate ``Name <address>`` with the standard library's header parser."""
+    """Separate ``Name <address>``; raise :class:`AddressError` when that fails."""
     if "<" not in text and ">" not in text:
         return "", text
+    name = text.rpartition("<")[0]
+    # The standard parser reads the two gershayim of ``בע"מ ת"א`` as a quoted
+    # string and drops them, so a name with a gershayim skips it.
+    parsed = None if _has_gershayim(name) else _parse_mailbox(text)
+    if parsed is None:
+        parsed = _split_unquoted_name(text)
+    if parsed is None:
+        raise _address_error("malformed", text)
+    return parsed
+
+
+def _parse_mailbox(text: str) -> tuple[str, str] | None:
+    """Parse ``Name <address>`` with the standard library's header parser, or return ``None``."""
     try:
         header = default_policy.header_factory("To", text)
     except (email_errors.HeaderParseError, ValueError, IndexError):
         # NOTE: the parser reports most problems as defects, but some inputs
         # have made it raise in past Python releases.
-        raise _address_error("malformed", text) from None
+        return None
 
     defects = [defect for defect in header.defects if not isinstance(defect, _HARMLESS_DEFECTS)]
     in_group = any(group.display_name is not None for group in header.groups)
     if defects or in_group or len(header.addresses) != 1:
-        raise _address_error("malformed", text)
+        return None
     address = header.addresses[0]
     return address.display_name, address.addr_spec
+
+
+def _split_unquoted_name(text: str) -> tuple[str, str] | None:
+    """Take the text before the last ``<`` as the name when *text* ends with ``<addr-spec>``.
+
+    Hebrew names are typed without quotes even when they contain a gershayim
+    (``אור ים בע"מ <office@example.com>``), which RFC 5322 does not allow.
+    Return ``None`` when the name contains a ``<``, ``>``, ``@`` or ``:``
+    (another address or a group), a control character, or a ``"`` that is
+    neither a gershayim nor one of a pair around the whole name.
+    """
+    name, bracket, rest = text.rpartition("<")
+    addr_spec = rest[:-1].strip()
+    if not bracket or not rest.endswith(">") or not addr_spec or ">" in addr_spec:
+        return None
+
+    name = name.strip()
+    if len(name) >= 2 and name[0] == name[-1] == '"':
+        name = name[1:-1].strip()
+    if any(char in "<>@:" or not char.isprintable() for char in name):
+        return None
+    if any(char == '"' and not _is_gershayim(name, index) for index, char in enumerate(name)):
+        return None
+    return name, addr_spec
+
+
+def _is_gershayim(text: str, index: int) -> bool:
+    """Tell whether the ``"`` at *index* sits between two Hebrew letters, as in ``בע"מ``."""
+    return (0 < index < len(text) - 1
+            and _HEBREW_LETTER.match(text[index - 1]) is not None
+            and _HEBREW_LETTER.match(text[index + 1]) is not None)
+
+
+def _has_gershayim(text: str) -> bool:
+    return any(char == '"' and _is_gershayim(text, index) for index, char in enumerate(text))
 
 
 def _validate(addr_spec: str, entered: str) -> str:

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
 
-from hypermailer import credentials, paths, session
+from hypermailer import credentials, paths, run_report, session
 from hypermailer.campaign import STATUS_HEADERS, Campaign, Mailbox
 from hypermailer.checking import CheckReport, build_message, check_campaign
 from hypermailer.clipboard import parse_clipboard, table_content
@@ -172,15 +172,17 @@ def send_test(workbook: CampaignWorkbook, ui: UserInterface) -> None:
         row=recipient.row, address=address, reply=delivery.reply))
 
 
-def send(workbook: CampaignWorkbook, ui: UserInterface, *, retry_uncertain: bool = False) -> None:
+def send(workbook: CampaignWorkbook, ui: UserInterface, *, retry_uncertain: bool = False,
+         retry_failed: bool = False) -> None:
     """Confirm, then send every pending row with progress in the status bar and statuses in batches.
 
-    With *retry_uncertain*, rows that may have been sent are sent again too.
+    With *retry_uncertain*, rows that may have been sent are sent again too;
+    with *retry_failed*, rows that failed.
     """
     campaign, mailbox, report = _load_and_check(workbook, fatal_raises=True)
     campaign = session.ensure_campaign_id(
         campaign, store=lambda campaign_id: workbook.write_results(campaign_id=campaign_id))
-    options = Options(retry_uncertain=retry_uncertain)
+    options = Options(retry_uncertain=retry_uncertain, retry_failed=retry_failed)
 
     with session.open_journal(campaign.campaign_id) as journal:
         pending = pending_recipients(report, journal, options)
@@ -212,6 +214,11 @@ def send(workbook: CampaignWorkbook, ui: UserInterface, *, retry_uncertain: bool
 def send_uncertain(workbook: CampaignWorkbook, ui: UserInterface) -> None:
     """Send every pending row and also the rows that may have been sent."""
     send(workbook, ui, retry_uncertain=True)
+
+
+def send_failed(workbook: CampaignWorkbook, ui: UserInterface) -> None:
+    """Send every pending row and also the rows that failed in an earlier run."""
+    send(workbook, ui, retry_failed=True)
 
 
 def new_campaign(workbook: CampaignWorkbook, ui: UserInterface) -> None:
@@ -265,14 +272,10 @@ def confirmation_text(count: int, mailbox: Mailbox, report: CheckReport) -> str:
 
 
 def run_summary_text(summary: RunSummary) -> str:
-    text = _("Campaign {campaign} through {mailbox}: sent {sent}, failed {failed}, may have been "
-             "sent {uncertain}, postponed {deferred}, already done earlier {done}.").format(
-        campaign=summary.campaign_id, mailbox=summary.mailbox, sent=summary.sent,
-        failed=summary.failed, uncertain=summary.uncertain, deferred=summary.deferred,
-        done=summary.already_done)
-    if summary.stopped:
-        text += "\n\n" + _("The run stopped: {reason}").format(reason=summary.stopped)
-    return text
+    """Return the message box text that closes a run: counts, reason to stop, next steps."""
+    parts = [run_report.counts_line(summary), run_report.stop_line(summary),
+             *run_report.next_steps(summary, run_report.EXCEL)]
+    return "\n\n".join(part for part in parts if part)
 
 
 # Mailbox

@@ -21,7 +21,7 @@ from hypermailer.compose import compose, message_bytes, new_message_id
 from hypermailer.errors import ConfigurationError, HyperMailerError, TemplateError
 from hypermailer.i18n import _, ngettext
 from hypermailer.recipients import Problem, Recipient, RecipientList, read_recipients
-from hypermailer.render import Templates, compile_templates, render, used_fields
+from hypermailer.render import TemplateErrors, Templates, compile_templates, render, used_fields
 
 
 @dataclass
@@ -73,8 +73,10 @@ def check_campaign(campaign: Campaign, mailbox: Mailbox) -> CheckReport:
         report.templates = compile_templates(campaign.subject, campaign.body, campaign.body_format,
                                              header, campaign.organisation_template)
     except TemplateError as error:
-        report.problems.append(Problem(row=None, cell="", kind="template", message=str(error),
-                                       severity="error"))
+        # One problem for each placeholder, so the user corrects them all at once.
+        for item in error.errors if isinstance(error, TemplateErrors) else (error,):
+            report.problems.append(Problem(row=None, cell="", kind="template", message=str(item),
+                                           severity="error"))
     if report.fatal:
         return report
 

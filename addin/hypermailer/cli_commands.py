@@ -106,6 +106,8 @@ def build_cli() -> click.Group:
                   help=_("Only these sheet rows, e.g. 2-10,15."))
     @click.option("--retry-uncertain", is_flag=True,
                   help=_("Send again rows that may have been sent."))
+    @click.option("--retry-failed", is_flag=True,
+                  help=_("Send again rows that failed in an earlier run."))
     @click.option("--new-campaign", is_flag=True,
                   help=_("Start a new campaign id, so every row is sent again, including rows "
                          "sent before."))
@@ -116,11 +118,11 @@ def build_cli() -> click.Group:
                   help=_("Write outcomes into the status column (default: only for HyperMailer "
                          "workbooks)."))
     def send(workbook, mailbox_file, assume_yes, dry_run, limit, rows_text, retry_uncertain,
-             new_campaign, test_address, write_status, **params):
+             retry_failed, new_campaign, test_address, write_status, **params):
         from hypermailer.commands import SendRequest, run_send
         request = SendRequest(assume_yes=assume_yes, dry_run=dry_run, limit=limit,
                               rows_text=rows_text, retry_uncertain=retry_uncertain,
-                              new_campaign=new_campaign, test_address=test_address,
+                              retry_failed=retry_failed, new_campaign=new_campaign, test_address=test_address,
                               write_status=write_status)
         return run_send(workbook, overrides_from({**params, "mailbox_file": mailbox_file}),
                         request)

@@ -36,6 +36,7 @@ class SendRequest:
     limit: int | None = None
     rows_text: str = ""
     retry_uncertain: bool = False
+    retry_failed: bool = False
     new_campaign: bool = False
     test_address: str | None = None
     write_status: bool | None = None
@@ -87,7 +88,7 @@ def run_send(path: Path, overrides: session.Overrides, request: SendRequest) -> 
         return _send_test(campaign, mailbox, report, request)
 
     options = Options(rows=_parse_rows(request.rows_text), limit=request.limit,
-                      retry_uncertain=request.retry_uncertain)
+                      retry_uncertain=request.retry_uncertain, retry_failed=request.retry_failed)
     if request.dry_run:
         if request.new_campaign:
             raise ConfigurationError(_("--new-campaign cannot be combined with --dry-run: a dry "

@@ -78,12 +78,13 @@ class Options:
 
     ``rows`` restricts the run to these sheet rows. ``limit`` caps the number
     of messages handed to the transport. ``retry_uncertain`` sends again rows
-    that may have been sent.
+    that may have been sent, ``retry_failed`` rows that failed.
     """
 
     rows: Collection[int] | None = None
     limit: int | None = None
     retry_uncertain: bool = False
+    retry_failed: bool = False
     max_attempts: int = 3
     backoff_seconds: float = 2.0
     throttle_seconds: float = 1.0
@@ -105,7 +106,8 @@ def pending_recipients(report: CheckReport, journal: Journal, options: Options,
             continue
         entry = journal.entries.get(recipient.key)
         if entry and entry.event in events.FINAL:
-            resend = options.retry_uncertain and entry.event in (events.UNCERTAIN, events.ATTEMPT)
+            resend = ((options.retry_uncertain and entry.event in (events.UNCERTAIN, events.ATTEMPT))
+                      or (options.retry_failed and entry.event == events.FAILED))
             if not resend:
                 if summary:
                     summary.already_done += 1
@@ -153,7 +155,7 @@ def send_campaign(campaign: Campaign, mailbox: Mailbox, report: CheckReport,
         run.work(transport)
     finally:
         _join_all(threads, run)
-    run.settle_quota()
+    run.settle()
 
     if isinstance(run.error, KeyboardInterrupt):
         # Ctrl-C ends the run like any stop: the journal has every outcome so far.
@@ -271,12 +273,12 @@ class _Run:
             if self.on_progress:
                 self.on_progress(self.done, len(self.pending), recipient, event)
 
-    def settle_quota(self) -> None:
-        """After every connection finished, say when the rows the daily limit held back can go."""
-        if not self.quota_full or self.summary.stopped:
-            return
+    def settle(self) -> None:
+        """After every connection finished, count the rows never tried and say when the quota frees up."""
         summary = self.summary
-        summary.remaining = len(self.pending) - self.next_index
+        summary.remaining = len(self.pending) - self.done
+        if not self.quota_full or summary.stopped:
+            return
         summary.quota_until = self.quota.next_free()
         log.warning("daily limit of mailbox %s reached; %d rows wait until %s",
                     self.mailbox.name, summary.remaining, summary.quota_until)
@@ -313,9 +315,13 @@ def _send_one(campaign: Campaign, mailbox: Mailbox, report: CheckReport, transpo
                 _back_off(transport, clock, options, attempt, recipient, error)
                 continue
             summary.stopped = str(error)
-            return _record(journal, summary, events.DEFERRED, recipient, message_id, error)
+            # The row's status shows HyperMailer's explanation, which says what
+            # to do, rather than the server's bare reply.
+            return _record(journal, summary, events.DEFERRED, recipient, message_id, error,
+                           reply=str(error))
         except (TemporaryFailure, TransportError) as error:
-            if _is_throttling(error):
+            throttled = _is_throttling(error)
+            if throttled:
                 pacer.slow_down(options.throttle_seconds)
             if attempt < options.max_attempts:
                 try:
@@ -325,7 +331,11 @@ def _send_one(campaign: Campaign, mailbox: Mailbox, report: CheckReport, transpo
                     _record(journal, summary, events.DEFERRED, recipient, message_id, error)
                     raise
                 continue
-            return _record(journal, summary, events.DEFERRED, recipient, message_id, error)
+            # The retries are used up. A "too many" reply asks us to slow down and
+            # says nothing against the row, so the row waits for the next run;
+            # any other temporary failure fails the row with the last reply.
+            event = events.DEFERRED if throttled else events.FAILED
+            return _record(journal, summary, event, recipient, message_id, error)
         except HyperMailerError as error:
             summary.stopped = str(error)
             return _record(journal, summary, events.DEFERRED, recipient, message_id, error)
@@ -367,9 +377,9 @@ def _back_off(transport: Transport, clock, options: Options, attempt: int,
 
 
 def _record(journal: Journal, summary: RunSummary, event: str, recipient: Recipient,
-            message_id: str, error: Exception) -> str:
+            message_id: str, error: Exception, reply: str | None = None) -> str:
     code = getattr(error, "code", None)
-    reply = getattr(error, "reply", None) or str(error)
+    reply = reply or getattr(error, "reply", None) or str(error)
     journal.record(event, recipient.key, recipient.row, message_id=message_id, code=code,
                    reply=reply)
     counter = {events.FAILED: "failed", events.UNCERTAIN: "uncertain",

@@ -57,6 +57,10 @@ def send_uncertain() -> None:
     _run(buttons.send_uncertain)
 
 
+def send_failed() -> None:
+    _run(buttons.send_failed)
+
+
 def new_campaign() -> None:
     _run(buttons.new_campaign)
 

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 ATTEMPT = "attempt"
 SENT = "sent"
-FAILED = "failed"          # permanent failure (5xx) for this row
+FAILED = "failed"          # refused (5xx), or still failing after the retries
 DEFERRED = "deferred"      # not sent (temporary failure); a later run tries again
 UNCERTAIN = "uncertain"    # data sent, reply lost: may have been sent
 

@@ -9,9 +9,10 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                            TimeElapsedColumn, TimeRemainingColumn)
 from rich.table import Table
 
+from hypermailer import run_report
 from hypermailer.checking import CheckReport
 from hypermailer.engine import RunSummary
-from hypermailer.i18n import _, ngettext
+from hypermailer.i18n import _
 
 # soft_wrap leaves line breaking to the terminal, so a message piped to a
 # file or another program keeps each sentence on one line.
@@ -51,27 +52,11 @@ def show_check_summary(report: CheckReport) -> None:
 
 
 def show_run_summary(summary: RunSummary) -> None:
-    console.print(_("Campaign {campaign} through {mailbox}: sent {sent}, failed {failed}, "
-                    "may have been sent {uncertain}, postponed {deferred}, already done "
-                    "earlier {done}.").format(
-        campaign=summary.campaign_id, mailbox=summary.mailbox, sent=summary.sent,
-        failed=summary.failed, uncertain=summary.uncertain, deferred=summary.deferred,
-        done=summary.already_done))
-    if summary.uncertain:
-        console.print(ngettext(
-            "{count} message may have been sent: the connection ended before the server "
-            "replied. Check with the recipient, or send it again with --retry-uncertain.",
-            "{count} messages may have been sent: the connection ended before the server "
-            "replied. Check with the recipients, or send them again with --retry-uncertain.",
-            summary.uncertain).format(count=summary.uncertain))
-    if summary.quota_until is not None:
-        resume = summary.quota_until.astimezone().strftime("%Y-%m-%d %H:%M")
-        console.print(_("Mailbox {mailbox} reached its daily limit. {count} rows wait; run the "
-                        "same command again after {time} to send them.").format(
-            mailbox=summary.mailbox, count=summary.remaining, time=resume))
+    console.print(run_report.counts_line(summary))
+    for note in run_report.next_steps(summary, run_report.CLI):
+        console.print(note)
     if summary.stopped:
-        errors.print(_("The run stopped: {reason}").format(reason=summary.stopped),
-                     style="red", markup=False)
+        errors.print(run_report.stop_line(summary), style="red", markup=False)
 
 
 @contextmanager

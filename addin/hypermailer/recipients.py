@@ -116,9 +116,7 @@ def read_recipients(table: Table, *, base_folder: Path,
     """
     columns = _columns(table)
     suppressed = frozenset(address_key(address) for address in unsubscribed)
-    first_rows: dict[str, int] = {}
-    recipients: list[Recipient] = []
-    problems: list[Problem] = []
+    readers: list[_RowReader] = []
     blank_rows = 0
 
     for row in table.rows:
@@ -126,13 +124,35 @@ def read_recipients(table: Table, *, base_folder: Path,
         if all(_is_empty(cell) for cell in cells):
             blank_rows += 1
             continue
-        reader = _RowReader(table, row, cells, columns, base_folder, suppressed, first_rows)
-        recipient = reader.read()
-        problems.extend(reader.problems)
-        if recipient is not None:
-            recipients.append(recipient)
+        reader = _RowReader(table, row, cells, columns, base_folder, suppressed)
+        reader.read()
+        readers.append(reader)
 
+    recipients, problems = _claim_addresses(readers)
     return RecipientList(tuple(recipients), tuple(problems), blank_rows)
+
+
+def _claim_addresses(readers: list[_RowReader]) -> tuple[list[Recipient], list[Problem]]:
+    """Give each address to its first valid row; later rows with it are duplicates.
+
+    Only a valid row claims its address, so a valid row after an invalid one
+    with the same address is still sent. A duplicate row reports only that
+    it is a duplicate, because fixing its other problems would not send it.
+    """
+    first_rows: dict[str, int] = {}
+    recipients: list[Recipient] = []
+    problems: list[Problem] = []
+    for reader in readers:
+        key = reader.addr_spec.casefold()
+        first_row = first_rows.get(key) if key else None
+        if first_row is not None:
+            problems.append(reader.duplicate_problem(first_row))
+            continue
+        problems.extend(reader.problems)
+        if reader.recipient is not None:
+            first_rows[key] = reader.row.number
+            recipients.append(reader.recipient)
+    return recipients, problems
 
 
 def _columns(table: Table) -> _Columns:
@@ -170,42 +190,50 @@ def _is_empty(cell: Cell) -> bool:
 
 
 class _RowReader:
-    """Read one non-blank row; collect its problems in ``problems``."""
+    """Read one non-blank row into ``recipient`` (``None`` when skipped) and ``problems``.
+
+    ``addr_spec`` is the row's valid address, or ``""`` when the address is
+    invalid or the row is skipped on purpose (hidden, unsubscribed), so that
+    only rows with an ``addr_spec`` take part in the duplicate check.
+    """
 
     def __init__(self, table: Table, row: SourceRow, cells: tuple[Cell, ...], columns: _Columns,
-                 base_folder: Path, suppressed: frozenset[str], first_rows: dict[str, int]) -> None:
+                 base_folder: Path, suppressed: frozenset[str]) -> None:
         self.table = table
         self.row = row
         self.cells = cells
         self.columns = columns
         self.base_folder = base_folder
         self.suppressed = suppressed
-        self.first_rows = first_rows
         self.problems: list[Problem] = []
+        self.addr_spec = ""
+        self.recipient: Recipient | None = None
 
-    def read(self) -> Recipient | None:
-        """Return the row's recipient, or ``None`` when the row is skipped."""
+    def read(self) -> None:
+        """Set ``recipient`` when the row can be sent, and add the row's problems."""
         address_cell = self.cells[0]
         if self.row.hidden:
             self._add(address_cell, "hidden", INFO, _(
                 "{cell}: the row is hidden by a filter, so it is skipped. "
                 "Show the row to include it."
             ).format(cell=self._reference(address_cell)))
-            return None
+            return
 
         # A row skipped on purpose reports only why, not what else is wrong in it.
         address = self._address(address_cell)
-        if address is not None and not self._claim(address_cell, address[1]):
-            return None
+        if address is not None and self._is_unsubscribed(address_cell, address[1]):
+            return
+        if address is not None:
+            self.addr_spec = address[1]
 
         texts = self._texts()
-        cc = self._cc(address[1] if address is not None else "")
+        cc = self._cc(self.addr_spec)
         attachments = self._attachments()
         if address is None or any(problem.severity == ERROR for problem in self.problems):
-            return None
+            return
 
         display_name, addr_spec = address
-        return Recipient(
+        self.recipient = Recipient(
             row=self.row.number,
             address=addr_spec,
             display_name=display_name,
@@ -246,23 +274,23 @@ class _RowReader:
                 texts.append("")
         return texts
 
-    def _claim(self, cell: Cell, addr_spec: str) -> bool:
-        """Check suppression and duplicates; return whether the row may go on."""
-        key = addr_spec.casefold()
-        reference = self._reference(cell)
-        if key in self.suppressed:
-            self._add(cell, "unsubscribed", INFO, _(
-                "{cell}: {address} is on the unsubscribe list, so this row is skipped."
-            ).format(cell=reference, address=addr_spec))
+    def _is_unsubscribed(self, cell: Cell, addr_spec: str) -> bool:
+        """Add a problem and return ``True`` when *addr_spec* is on the unsubscribe list."""
+        if addr_spec.casefold() not in self.suppressed:
             return False
-        first_row = self.first_rows.setdefault(key, self.row.number)
-        if first_row != self.row.number:
-            self._add(cell, "duplicate", INFO, _(
-                "{cell}: {address} is a duplicate of row {first_row}, "
-                "so this row is skipped and row {first_row} is sent."
-            ).format(cell=reference, address=addr_spec, first_row=first_row))
-            return False
+        self._add(cell, "unsubscribed", INFO, _(
+            "{cell}: {address} is on the unsubscribe list, so this row is skipped."
+        ).format(cell=self._reference(cell), address=addr_spec))
         return True
+
+    def duplicate_problem(self, first_row: int) -> Problem:
+        """Return the problem for a row whose address the valid row *first_row* has."""
+        cell = self.cells[0]
+        message = _(
+            "{cell}: {address} is a duplicate of row {first_row}, "
+            "so this row is skipped and row {first_row} is sent."
+        ).format(cell=self._reference(cell), address=self.addr_spec, first_row=first_row)
+        return Problem(self.row.number, cell.coordinate, "duplicate", message, INFO)
 
     def _cc(self, own_address: str) -> tuple[str, ...]:
         """Return the row's CC addresses, unique, without the row's own address."""

@@ -14,6 +14,11 @@ Names a template can use:
 * ``row["Header"]``: any column by its header text.
 * ``Header``: a column whose header is an identifier (``שם`` is one).
   ``row`` and ``fields`` win over a column with the same header.
+* ``{{ Header name }}`` and ``{{ Header name | filter }}``: a column whose
+  header is no identifier (``שם מלא``). The name is compared with the headers
+  with runs of whitespace as one space and case ignored, and is rewritten into
+  ``row["Header name"]`` before Jinja2 parses the template. Only a whole
+  ``{{ }}`` tag is rewritten: inside ``{% %}`` use ``row["Header name"]``.
 * ``body`` and ``subject``: only in the organisation template.
 
 An unknown name is an error even inside ``default``: ``{{ x|default("") }}``
@@ -22,6 +27,8 @@ only helps with empty cells when written ``{{ Name|default("friend", true) }}``.
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -47,7 +54,7 @@ from hypermailer.campaign import BodyFormat
 from hypermailer.errors import TemplateError
 from hypermailer.i18n import _
 
-__all__ = ["Rendered", "Templates", "compile_templates", "is_rtl", "render", "used_fields"]
+__all__ = ["Rendered", "TemplateErrors", "Templates", "compile_templates", "is_rtl", "render", "used_fields"]
 
 SUBJECT = "subject"
 BODY = "body"
@@ -61,10 +68,35 @@ _PLACEHOLDER = re.compile(
     r"|&lt;#\s*(?P<escaped>[0-9]+)\s*&gt;"
 )
 
+# A {{ }} tag with its whitespace control signs, or a part of the template whose
+# text is not an expression to rewrite: a raw block, a comment or a statement.
+_PRINT_TAG = re.compile(
+    r"(?P<skip>\{%[-+]?\s*raw\s*-?%\}.*?\{%[-+]?\s*endraw\s*-?%\}|\{#.*?#\}|\{%.*?%\})"
+    r"|\{\{(?P<open>[-+]?)(?P<inner>.*?)(?P<close>-?)\}\}",
+    re.DOTALL,
+)
+
+# The line ends Jinja2 counts when it numbers the lines of a template.
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
 _LINE_BREAKS = re.compile(r"\s*[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]+\s*")
 
 _RESERVED_NAMES = frozenset({"row", "fields"})
 _ORGANISATION_NAMES = frozenset({"body", "subject"})
+
+
+class TemplateErrors(TemplateError):
+    """Several errors found in the templates of one campaign, in the order found.
+
+    The message has one line per error. ``template`` and ``placeholder`` are
+    those of the first error, and ``errors`` contains them all.
+    """
+
+    def __init__(self, errors: Sequence[TemplateError]) -> None:
+        first = errors[0]
+        super().__init__("\n".join(str(error) for error in errors),
+                         template=first.template, placeholder=first.placeholder)
+        self.errors = tuple(errors)
 
 
 class RecipientFields(Protocol):
@@ -130,32 +162,39 @@ def compile_templates(subject: str, body: str, body_format: BodyFormat,
 
     *header* lists the column headers, address column first and without the
     status column, so the data fields are numbered 1 to ``len(header) - 1``.
+    Every template is checked before anything is raised, so one error reports
+    all the placeholders to correct.
 
     Raises:
         TemplateError: a template has a syntax error, a placeholder beyond the
             data fields, or a name that is no column. The error names the
-            template and the placeholder.
+            template and the placeholder. When there are several, it is a
+            :class:`TemplateErrors` that lists each of them.
     """
     header = tuple(header)
-    subject_template = _check(_TEXT_ENVIRONMENT, subject, SUBJECT, header)
+    errors: list[TemplateError] = []
+    subject_template = _check(_TEXT_ENVIRONMENT, subject, SUBJECT, header, errors)
     checked = [subject_template]
 
     text_template = html_template = None
     if body_format in (BodyFormat.TEXT, BodyFormat.MARKDOWN):
-        text_template = _check(_TEXT_ENVIRONMENT, body, BODY, header)
+        text_template = _check(_TEXT_ENVIRONMENT, body, BODY, header, errors)
         checked.append(text_template)
     if body_format is BodyFormat.HTML:
-        html_template = _check(_HTML_ENVIRONMENT, body, BODY, header)
+        html_template = _check(_HTML_ENVIRONMENT, body, BODY, header, errors)
         checked.append(html_template)
-    if body_format is BodyFormat.MARKDOWN:
-        source = markdown_to_html_template(_translate_placeholders(body)[0])
-        html_template = _check(_HTML_ENVIRONMENT, source, BODY, header)
+    if body_format is BodyFormat.MARKDOWN and not any(error.template == BODY for error in errors):
+        # The Markdown converter lexes the Jinja2 tags, so it runs only on a body
+        # that passed the checks above. That also keeps errors from being reported twice.
+        source = markdown_to_html_template(_to_jinja(body, header)[0])
+        html_template = _check(_HTML_ENVIRONMENT, source, BODY, header, errors)
 
     organisation_template_checked = None
     if organisation_template.strip():
-        organisation_template_checked = _check_organisation(organisation_template, header)
+        organisation_template_checked = _check_organisation(organisation_template, header, errors)
         checked.append(organisation_template_checked)
 
+    _raise_errors(errors)
     return Templates(
         subject=subject_template.template,
         text=text_template.template if text_template else None,
@@ -221,50 +260,82 @@ def _html_document(templates: Templates, context: dict[str, object], html_body: 
 
 
 def _check(environment: SandboxedEnvironment, source: str, template_name: str,
-           header: tuple[str, ...], extra_names: Iterable[str] = ()) -> _Checked:
-    """Parse *source* and check every name and field number it uses."""
-    translated, spellings = _translate_placeholders(source)
+           header: tuple[str, ...], errors: list[TemplateError],
+           extra_names: Iterable[str] = ()) -> _Checked | None:
+    """Parse *source* and check every name and field number it uses.
+
+    Append each error found to *errors*. Return ``None`` when the template
+    cannot be parsed.
+    """
+    translated, spellings = _to_jinja(source, header)
     try:
         tree = environment.parse(translated)
     except TemplateSyntaxError as error:
         message = _("{template}, line {line}: the template is invalid ({detail}). "
                     "Correct it and run the check again.")
-        raise TemplateError(
+        syntax_error = TemplateError(
             message.format(template=_template_label(template_name), line=error.lineno, detail=error.message),
             template=template_name,
-        ) from error
+        )
+        syntax_error.__cause__ = error
+        errors.append(syntax_error)
+        return None
 
     columns = _column_names(header)
     known_names = set(columns) | _RESERVED_NAMES | set(extra_names)
-    _check_names(tree, known_names, template_name)
-    fields_used = _check_fields(tree, header, spellings, template_name)
+    _check_names(tree, known_names, template_name, errors)
+    fields_used = _check_fields(tree, header, spellings, template_name, errors)
     fields_used |= {columns[name] for name in meta.find_undeclared_variables(tree) if name in columns}
     return _Checked(environment.from_string(tree), frozenset(fields_used))
 
 
-def _check_organisation(source: str, header: tuple[str, ...]) -> _Checked:
-    checked = _check(_HTML_ENVIRONMENT, source, ORGANISATION, header, _ORGANISATION_NAMES)
-    tree = _HTML_ENVIRONMENT.parse(_translate_placeholders(source)[0])
+def _check_organisation(source: str, header: tuple[str, ...], errors: list[TemplateError]) -> _Checked | None:
+    checked = _check(_HTML_ENVIRONMENT, source, ORGANISATION, header, errors, _ORGANISATION_NAMES)
+    if checked is None:
+        return None
+
+    tree = _HTML_ENVIRONMENT.parse(_to_jinja(source, header)[0])
     if "body" not in meta.find_undeclared_variables(tree):
         message = _("{template}: the template has no {{{{ body }}}} slot for the message. "
                     "Add {{{{ body }}}} where the message goes.")
-        raise TemplateError(message.format(template=_template_label(ORGANISATION)),
-                            template=ORGANISATION, placeholder="{{ body }}")
+        errors.append(TemplateError(message.format(template=_template_label(ORGANISATION)),
+                                    template=ORGANISATION, placeholder="{{ body }}"))
     return checked
 
 
-def _check_names(tree: nodes.Template, known_names: set[str], template_name: str) -> None:
-    unknown = sorted(meta.find_undeclared_variables(tree) - known_names)
-    if unknown:
-        message = _("{template}: the placeholder {placeholder!r} names no column. "
-                    "Use a column header from the sheet or a field number such as {{#1}}.")
-        raise TemplateError(message.format(template=_template_label(template_name), placeholder=unknown[0]),
-                            template=template_name, placeholder=unknown[0])
+def _raise_errors(errors: Sequence[TemplateError]) -> None:
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise TemplateErrors(errors)
+
+
+def _add_error(errors: list[TemplateError], error: TemplateError) -> None:
+    """Append *error* unless the same message is already there (a placeholder used twice)."""
+    if all(str(known) != str(error) for known in errors):
+        errors.append(error)
+
+
+def _check_names(tree: nodes.Template, known_names: set[str], template_name: str,
+                 errors: list[TemplateError]) -> None:
+    """Add an error for each name that is no column, in the order the template uses them."""
+    unknown = meta.find_undeclared_variables(tree) - known_names
+    message = _("{template}: the placeholder {placeholder!r} names no column. "
+                "Use a column header from the sheet or a field number such as {{#1}}.")
+    for node in tree.find_all(nodes.Name):
+        if node.name in unknown:
+            _add_error(errors, TemplateError(
+                message.format(template=_template_label(template_name), placeholder=node.name),
+                template=template_name, placeholder=node.name))
 
 
 def _check_fields(tree: nodes.Template, header: tuple[str, ...], spellings: Mapping[int, str],
-                  template_name: str) -> set[int]:
-    """Check ``fields[n]``, ``row["Header"]`` and ``row.Header``; return the field numbers used."""
+                  template_name: str, errors: list[TemplateError]) -> set[int]:
+    """Check ``fields[n]``, ``row["Header"]`` and ``row.Header``; return the field numbers used.
+
+    Add an error to *errors* for each number beyond the data fields and each
+    header that is no column.
+    """
     used: set[int] = set()
     row_keys = _row_keys(header)
     for node in tree.find_all((nodes.Getitem, nodes.Getattr)):
@@ -275,35 +346,45 @@ def _check_fields(tree: nodes.Template, header: tuple[str, ...], spellings: Mapp
             key = node.attr
 
         if node.node.name == "fields" and isinstance(key, int):
-            if not 0 <= key < len(header):
-                _raise_field_out_of_range(key, header, spellings, template_name)
-            used.add(key)
+            if 0 <= key < len(header):
+                used.add(key)
+            else:
+                _add_error(errors, _field_out_of_range(key, header, spellings, template_name))
         elif node.node.name == "row" and isinstance(key, str):
             if key in row_keys:
                 used.add(row_keys[key])
             elif isinstance(node, nodes.Getitem) or not hasattr(dict, key):
-                _raise_unknown_column(key, template_name)
+                _add_error(errors, _unknown_column(key, template_name))
     return used
 
 
-def _raise_field_out_of_range(number: int, header: tuple[str, ...], spellings: Mapping[int, str],
-                              template_name: str) -> None:
+def _field_out_of_range(number: int, header: tuple[str, ...], spellings: Mapping[int, str],
+                        template_name: str) -> TemplateError:
     placeholder = spellings.get(number, f"fields[{number}]")
     message = _("{template}: the placeholder {placeholder} refers to field {number}, "
                 "but the sheet has only {count} data columns after the address. "
                 "Use a number from 0 (the address) to {count}.")
-    raise TemplateError(
+    return TemplateError(
         message.format(template=_template_label(template_name), placeholder=placeholder, number=number,
                        count=len(header) - 1),
         template=template_name, placeholder=placeholder,
     )
 
 
-def _raise_unknown_column(name: str, template_name: str) -> None:
+def _unknown_column(name: str, template_name: str) -> TemplateError:
     message = _("{template}: the placeholder row[{name!r}] names no column. "
                 "Use a column header exactly as it is written in the sheet.")
-    raise TemplateError(message.format(template=_template_label(template_name), name=name),
-                        template=template_name, placeholder=f"row[{name!r}]")
+    return TemplateError(message.format(template=_template_label(template_name), name=name),
+                         template=template_name, placeholder=f"row[{name!r}]")
+
+
+def _to_jinja(source: str, header: tuple[str, ...]) -> tuple[str, dict[int, str]]:
+    """Translate the numbered placeholders, then the header names that are no identifiers.
+
+    Return the Jinja2 source and the spellings of :func:`_translate_placeholders`.
+    """
+    translated, spellings = _translate_placeholders(source)
+    return _quote_header_names(translated, header), spellings
 
 
 def _translate_placeholders(source: str) -> tuple[str, dict[int, str]]:
@@ -320,6 +401,78 @@ def _translate_placeholders(source: str) -> tuple[str, dict[int, str]]:
         return f"{{{{ fields[{number}] }}}}"
 
     return _PLACEHOLDER.sub(replace, source), spellings
+
+
+def _quote_header_names(source: str, header: tuple[str, ...]) -> str:
+    """Turn ``{{ Header name }}`` into ``{{ row["Header name"] }}`` where the name is no identifier.
+
+    Raw blocks, comments and ``{% %}`` statements are left as written, and so
+    is every tag whose text does not start with such a header.
+    """
+    titles = _titles_by_key(header)
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group("skip") is not None:
+            return match.group(0)
+        expression = _header_lookup(match.group("inner"), titles)
+        if expression is None:
+            return match.group(0)
+        return f"{{{{{match.group('open')} {expression} {match.group('close')}}}}}"
+
+    return _PRINT_TAG.sub(replace, source)
+
+
+def _header_lookup(expression: str, titles: Mapping[str, str]) -> str | None:
+    """Rewrite a header name at the start of *expression* into a ``row`` lookup.
+
+    The name is the whole text, or else the text before a ``|`` filter (the
+    last ``|`` first, so a header that contains ``|`` still matches). Return
+    ``None`` when no such name is a header.
+    """
+    ends = [len(expression)] + [index for index in range(len(expression) - 1, -1, -1)
+                                if expression[index] == "|"]
+    for end in ends:
+        name, rest = expression[:end], expression[end:]
+        title = _matching_title(name, titles)
+        if title is not None:
+            # json.dumps escapes quotes, backslashes and control characters
+            # in a form Jinja2's string literals decode back, so the header
+            # cannot end the literal early. The kept line ends keep Jinja2's
+            # line numbers right for the rest of the template.
+            literal = json.dumps(title, ensure_ascii=False)
+            line_ends = "\n" * len(_NEWLINE.findall(name))
+            return f"row[{literal}]{line_ends}{rest}"
+    return None
+
+
+def _matching_title(name: str, titles: Mapping[str, str]) -> str | None:
+    """Return the header *name* stands for, or ``None`` when it is an identifier or no header.
+
+    An HTML editor writes ``&nbsp;`` or ``&quot;`` inside a name, so the name
+    is also looked up with its character references decoded.
+    """
+    name = name.strip()
+    if not name or name.isidentifier():
+        return None
+    title = titles.get(_header_key(name))
+    if title is None:
+        title = titles.get(_header_key(html.unescape(name)))
+    return title
+
+
+def _titles_by_key(header: tuple[str, ...]) -> dict[str, str]:
+    """Map each header's comparison key to the header as written; the first column wins."""
+    titles: dict[str, str] = {}
+    for title in header:
+        key = _header_key(title)
+        if key:
+            titles.setdefault(key, title)
+    return titles
+
+
+def _header_key(text: str) -> str:
+    """Return *text* with each run of whitespace as one space, trimmed and case-folded."""
+    return " ".join(text.split()).casefold()
 
 
 def _column_names(header: tuple[str, ...]) -> dict[str, int]:

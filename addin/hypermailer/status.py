@@ -29,8 +29,9 @@ def entry_text(entry: Entry) -> str:
         return _("May have been sent {time} {message_id}: the connection ended before the server "
                  "replied. Not retried unless you ask.").format(
             time=when, message_id=entry.message_id)
+    # A reply that ends a sentence already has its period.
     return _("Not sent yet {time}: {reply}. The next run tries again.").format(
-        time=when, reply=reply)
+        time=when, reply=reply.rstrip().rstrip("."))
 
 
 def row_statuses(report: CheckReport, entries: dict[str, Entry]) -> dict[int, str]:

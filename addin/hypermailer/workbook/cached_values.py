@@ -70,14 +70,21 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
 
 
 def _cached_results(sheet_xml: bytes) -> dict[str, tuple[str | None, str]]:
-    """Map the coordinate of each formula cell with a result to (cell type, result text)."""
+    """Map the coordinate of each formula cell with a result to (cell type, result text).
+
+    A ``t="str"`` formula cell with an empty or missing ``<v>`` has empty text
+    as its result, so it maps to ``("str", "")``.
+    """
     results = {}
     for _event, cell in ElementTree.iterparse(io.BytesIO(sheet_xml)):
         if cell.tag != f"{_MAIN_NS}c":
             continue
         value = cell.find(f"{_MAIN_NS}v")
-        if cell.find(f"{_MAIN_NS}f") is not None and value is not None and value.text is not None:
-            results[cell.get("r")] = (cell.get("t"), value.text)
+        text = value.text if value is not None else None
+        if text is None and cell.get("t") == "str":
+            text = ""
+        if cell.find(f"{_MAIN_NS}f") is not None and text is not None:
+            results[cell.get("r")] = (cell.get("t"), text)
         cell.clear()
     return results
 

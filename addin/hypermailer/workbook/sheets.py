@@ -3,7 +3,8 @@
 Worksheets come from a workbook loaded with ``data_only=True``, so every cell
 contains the value Excel last calculated. A formula saved without a calculated
 value then reads as empty. To tell such formulas apart, the formulas view of
-the same file is opened, but only when a read range has empty cells.
+the same file is opened, but only when a read range has empty cells. A
+formula whose calculated result is empty text reads as ``""``, not as empty.
 """
 
 from __future__ import annotations
@@ -12,12 +13,28 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
+from openpyxl.styles.numbers import BUILTIN_FORMATS
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.table import Table as SheetTable
 from openpyxl.worksheet.worksheet import Worksheet
 
 from hypermailer.campaign import Cell, CellError, SourceRow
+
+# Built-in formats 14 (short date) and 22 (short date and time) have no code
+# in the file: Excel shows them in the user's regional form, which for he-IL
+# is dd/mm/yyyy. openpyxl 3.1.5 reports them as the en-US codes "mm-dd-yy"
+# and "m/d/yy h:mm". On loading it also gives a custom format with one of
+# these codes the built-in id, so neither number_format nor numFmtId tells a
+# built-in from such a custom format. Both are taken as the built-in, because
+# Excel saves a date typed into a cell with id 14. The mapping sits here and
+# not in hypermailer.cells because only openpyxl turns the ids into these codes.
+# NOTE: a custom "mm-dd-yy" code (XlsxWriter writes it as one) therefore reads
+# as dd/mm/yyyy, although Excel shows it in US order.
+_REGIONAL_FORMATS = {
+    BUILTIN_FORMATS[14]: "dd/mm/yyyy",
+    BUILTIN_FORMATS[22]: "dd/mm/yyyy hh:mm",
+}
 
 
 @dataclass(frozen=True)
@@ -137,22 +154,22 @@ def read_rows(sheet: Worksheet, bounds: Bounds, formulas: FormulaView | None = N
     """
     merged = _merged_sources(sheet)
     rows: list[SourceRow] = []
-    empty: dict[int, list[int]] = {}
+    empty: dict[int, set[str]] = {}
     for sheet_row in sheet.iter_rows(min_row=bounds.first_row, max_row=bounds.last_row,
                                      min_col=bounds.first_column, max_col=bounds.last_column):
         cells = []
         for cell in sheet_row:
             source = merged.get((cell.row, cell.column), cell)
             cells.append(_make_cell(cell.coordinate, source))
-            if source.value is None and (cell.row, cell.column) not in merged:
-                empty.setdefault(cell.row, []).append(len(cells) - 1)
+            if cells[-1].value is None and (cell.row, cell.column) not in merged:
+                empty.setdefault(cell.row, set()).add(cell.coordinate)
         number = sheet_row[0].row
         dimension = sheet.row_dimensions.get(number)
         rows.append(SourceRow(number=number, cells=tuple(cells),
                               hidden=bool(dimension is not None and dimension.hidden)))
 
     if formulas is not None and empty:
-        rows = _mark_uncalculated(sheet, bounds, rows, set(empty), formulas)
+        rows = _mark_uncalculated(sheet, bounds, rows, empty, formulas)
     return rows
 
 
@@ -168,13 +185,33 @@ def _merged_sources(sheet: Worksheet) -> dict[tuple[int, int], object]:
 
 def _make_cell(coordinate: str, source) -> Cell:
     error = CellError.ERROR_VALUE if source.data_type == "e" else None
-    return Cell(value=source.value, number_format=source.number_format or "General",
+    number_format = source.number_format or "General"
+    return Cell(value=_cell_value(source), number_format=_REGIONAL_FORMATS.get(number_format, number_format),
                 coordinate=coordinate, error=error)
 
 
-def _mark_uncalculated(sheet: Worksheet, bounds: Bounds, rows: list[SourceRow], empty_rows: set[int],
+def _cell_value(source) -> object:
+    """Return the cell's value, with a formula's empty text result as ``""``.
+
+    Excel saves a formula whose result is empty text, such as
+    ``=IFERROR(VLOOKUP(...),"")``, as ``<c t="str">`` with an empty ``<v>`` or
+    none. openpyxl 3.1.5 then reads the value as ``None`` but keeps the data
+    type ``"str"``. A formula that was never calculated has no ``t``.
+    """
+    if source.value is None and source.data_type == "str":
+        return ""
+    return source.value
+
+
+def _mark_uncalculated(sheet: Worksheet, bounds: Bounds, rows: list[SourceRow], empty: dict[int, set[str]],
                        formulas: FormulaView) -> list[SourceRow]:
-    found = formulas.formula_cells(sheet.title, empty_rows, bounds.first_column, bounds.last_column)
+    """Mark each empty cell that holds a formula, because Excel saved no result for it.
+
+    *empty* maps a sheet row number to the coordinates of its empty cells. A
+    formula cell with a value in the same row keeps its value.
+    """
+    in_rows = formulas.formula_cells(sheet.title, set(empty), bounds.first_column, bounds.last_column)
+    found = in_rows & set().union(*empty.values())
     if not found:
         return rows
 

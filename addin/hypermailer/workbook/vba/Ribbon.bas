@@ -75,6 +75,14 @@ AddinMissing:
     ShowAddinMissing Err.Description
 End Sub
 
+Public Sub OnSendFailed(control As IRibbonControl)
+    On Error GoTo AddinMissing
+    Application.Run RUN_PYTHON, "import hypermailer.excel as hm; hm.send_failed()"
+    Exit Sub
+AddinMissing:
+    ShowAddinMissing Err.Description
+End Sub
+
 Public Sub OnNewCampaign(control As IRibbonControl)
     On Error GoTo AddinMissing
     Application.Run RUN_PYTHON, "import hypermailer.excel as hm; hm.new_campaign()"

@@ -1,0 +1,80 @@
+"""The words that close a run: the counts, then what the user should do next.
+
+The command line and the ribbon say the same things; only the way to act
+differs (an option to type, or a button to click), so each note comes in a
+whole sentence for each front end rather than from pieced-together fragments.
+"""
+
+from __future__ import annotations
+
+from hypermailer.engine import RunSummary
+from hypermailer.i18n import _, ngettext
+
+CLI, EXCEL = "cli", "excel"
+
+
+def counts_line(summary: RunSummary) -> str:
+    """Return the one-line count of what this run did."""
+    return _("Campaign {campaign} through {mailbox}: sent {sent}, failed {failed}, "
+             "may have been sent {uncertain}, postponed {deferred}, already done "
+             "earlier {done}.").format(
+        campaign=summary.campaign_id, mailbox=summary.mailbox, sent=summary.sent,
+        failed=summary.failed, uncertain=summary.uncertain, deferred=summary.deferred,
+        done=summary.already_done)
+
+
+def next_steps(summary: RunSummary, front_end: str) -> list[str]:
+    """Return the sentences that tell the user what is left and how to go on."""
+    notes = []
+    if summary.uncertain:
+        notes.append(_uncertain_note(summary.uncertain, front_end))
+    if summary.quota_until is not None:
+        notes.append(_quota_note(summary, front_end))
+    elif summary.remaining and (summary.stopped or summary.interrupted):
+        notes.append(_not_tried_note(summary.remaining, front_end))
+    return notes
+
+
+def stop_line(summary: RunSummary) -> str:
+    """Return why the run stopped, or ``""`` when it ran to the end."""
+    if not summary.stopped:
+        return ""
+    return _("The run stopped: {reason}").format(reason=summary.stopped)
+
+
+def _uncertain_note(count: int, front_end: str) -> str:
+    if front_end == EXCEL:
+        return ngettext(
+            "{count} message may have been sent: the connection ended before the server "
+            "replied. Check with the recipient, or send it again with the \"Send again if "
+            "unsure\" button.",
+            "{count} messages may have been sent: the connection ended before the server "
+            "replied. Check with the recipients, or send them again with the \"Send again "
+            "if unsure\" button.", count).format(count=count)
+    return ngettext(
+        "{count} message may have been sent: the connection ended before the server "
+        "replied. Check with the recipient, or send it again with --retry-uncertain.",
+        "{count} messages may have been sent: the connection ended before the server "
+        "replied. Check with the recipients, or send them again with --retry-uncertain.",
+        count).format(count=count)
+
+
+def _quota_note(summary: RunSummary, front_end: str) -> str:
+    resume = summary.quota_until.astimezone().strftime("%Y-%m-%d %H:%M")
+    if front_end == EXCEL:
+        return _("Mailbox {mailbox} reached its daily limit. {count} rows wait; click Send "
+                 "again after {time} to send them.").format(
+            mailbox=summary.mailbox, count=summary.remaining, time=resume)
+    return _("Mailbox {mailbox} reached its daily limit. {count} rows wait; run the "
+             "same command again after {time} to send them.").format(
+        mailbox=summary.mailbox, count=summary.remaining, time=resume)
+
+
+def _not_tried_note(count: int, front_end: str) -> str:
+    if front_end == EXCEL:
+        return ngettext("{count} row was not tried; click Send again to send it.",
+                        "{count} rows were not tried; click Send again to send them.",
+                        count).format(count=count)
+    return ngettext("{count} row was not tried; run the same command again to send it.",
+                    "{count} rows were not tried; run the same command again to send them.",
+                    count).format(count=count)
