@@ -7,8 +7,11 @@ from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
+import keyring
 import openpyxl
 import pytest
+
+from keyring.backends.fail import Keyring as FailKeyring
 
 from hypermailer.campaign import STATUS_HEADERS
 from hypermailer.cli import main
@@ -575,6 +578,50 @@ def test_cli_login_warns_about_plaintext_keyring(workdir, smtp_server, file_keyr
 
     assert code == 0
     assert "plain" in capsys.readouterr().err
+
+
+def test_cli_login_to_plaintext_keyring_claims_no_system_keyring(workdir, smtp_server,
+                                                                file_keyring, monkeypatch, capsys):
+    server = smtp_server(security="starttls", auth=True)
+    mailboxes = write_mailboxes(workdir / "mailboxes.toml", server, username=USERNAME)
+    monkeypatch.setattr("sys.stdin", io.StringIO("secret\n"))
+
+    run_cli("mailbox", "login", "Test", "--mailboxes", mailboxes, "--password-stdin")
+    captured = capsys.readouterr()
+
+    assert "system keyring." not in captured.out
+    assert "stored by keyrings.alt.file.PlaintextKeyring" in captured.err
+
+
+def test_cli_login_names_mailboxes_sharing_password(workdir, smtp_server, file_keyring,
+                                                    monkeypatch, capsys):
+    server = smtp_server(security="starttls", auth=True)
+    mailboxes = write_mailboxes(workdir / "mailboxes.toml", server, username=USERNAME)
+    with mailboxes.open("a", encoding="utf-8") as stream:
+        stream.write(f'[mailbox."Sales"]\nfrom_address = "sales@example.com"\nkind = "smtp"\n'
+                     f'host = "{server.host}"\nport = 2999\nsecurity = "ssl"\n'
+                     f'username = "{USERNAME}"\n')
+    monkeypatch.setattr("sys.stdin", io.StringIO("secret\n"))
+
+    run_cli("mailbox", "login", "Test", "--mailboxes", mailboxes, "--password-stdin")
+
+    assert "Mailboxes Sales have the same user name" in capsys.readouterr().out
+
+
+def test_cli_mailbox_list_survives_missing_keyring(workdir, smtp_server, capsys):
+    server = smtp_server(security="starttls", auth=True)
+    mailboxes = write_mailboxes(workdir / "mailboxes.toml", server, username=USERNAME)
+    previous = keyring.get_keyring()
+    keyring.set_keyring(FailKeyring())
+    try:
+        code = run_cli("mailbox", "list", "--mailboxes", mailboxes)
+    finally:
+        keyring.set_keyring(previous)
+    out = capsys.readouterr().out
+
+    assert code == 0
+    assert "cannot be checked: no keyring is available" in out
+    assert "Local outbox" in out
 
 
 def test_cli_preview_unknown_row_names_valid_range(workdir, capsys):

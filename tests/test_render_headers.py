@@ -245,7 +245,8 @@ def test_errors_first_error_on_group():
 
 def test_errors_subject_and_body_together():
     errors = template_errors("נושא {#8}", "<#9>")
-    assert [(error.template, error.placeholder) for error in errors] == [("subject", "{#8}"), ("body", "<#9>")]
+    assert [(error.template, error.placeholder) for error in errors] == [
+        ("subject", "{#8}"), ("body", "<#9>")]
 
 
 def test_errors_repeated_placeholder_once():

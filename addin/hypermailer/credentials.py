@@ -33,6 +33,14 @@ def credential_key(mailbox: Mailbox) -> str:
     return f"{username}@{mailbox.host.strip().lower()}"
 
 
+def mailboxes_sharing_password(mailbox: Mailbox, mailboxes) -> list[str]:
+    """Return the names of the other mailboxes among *mailboxes* that use *mailbox*'s password."""
+    key = credential_key(mailbox)
+    return [other.name for other in mailboxes
+            if other.name != mailbox.name and other.kind == "smtp" and other.username.strip()
+            and credential_key(other) == key]
+
+
 def login_command(mailbox: Mailbox) -> str:
     """Return the command line that stores the password of *mailbox*."""
     name = mailbox.name

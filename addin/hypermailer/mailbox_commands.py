@@ -13,7 +13,7 @@ import click
 from hypermailer import credentials, output, session
 from hypermailer.campaign import Mailbox
 from hypermailer.commands import EXIT_OK
-from hypermailer.errors import ConfigurationError
+from hypermailer.errors import ConfigurationError, CredentialError
 from hypermailer.i18n import _
 from hypermailer.mailboxes import available_mailboxes, find_mailbox
 
@@ -46,9 +46,17 @@ def _mailbox_details(mailbox: Mailbox) -> list[tuple[str, str]]:
                  f"{mailbox.per_minute or '-'} / {mailbox.per_day or '-'}"),
                 (_("Connections"), str(mailbox.connections))]
     if mailbox.username:
-        stored = credentials.get_password(mailbox)
-        details.append((_("Password"), _("stored") if stored else _("missing")))
+        details.append((_("Password"), _password_state(mailbox)))
     return details
+
+
+def _password_state(mailbox: Mailbox) -> str:
+    """Say whether a password is stored, without stopping the list when the keyring fails."""
+    try:
+        stored = credentials.get_password(mailbox)
+    except CredentialError:
+        return _("cannot be checked: no keyring is available")
+    return _("stored") if stored else _("missing")
 
 
 def run_mailbox_test(name: str, mailbox_file: Path | None, workbook: Path | None) -> int:
@@ -62,7 +70,8 @@ def run_mailbox_test(name: str, mailbox_file: Path | None, workbook: Path | None
 
 def run_mailbox_login(name: str, mailbox_file: Path | None, workbook: Path | None,
                       password_stdin: bool) -> int:
-    mailbox = find_mailbox(name, _mailboxes(mailbox_file, workbook), mailbox_file)
+    mailboxes = _mailboxes(mailbox_file, workbook)
+    mailbox = find_mailbox(name, mailboxes, mailbox_file)
     if mailbox.kind != "smtp" or not mailbox.username:
         raise ConfigurationError(_("Mailbox {name} has no user name, so it needs no password.")
                                  .format(name=mailbox.name))
@@ -74,16 +83,26 @@ def run_mailbox_login(name: str, mailbox_file: Path | None, workbook: Path | Non
     if not password:
         raise ConfigurationError(_("The password is empty; nothing was stored."))
     credentials.set_password(mailbox, password)
-    output.console.print(_("Password for mailbox {name} stored in the system keyring.").format(
-        name=mailbox.name))
+    _report_login(mailbox, mailboxes)
+    return EXIT_OK
+
+
+def _report_login(mailbox: Mailbox, mailboxes: tuple[Mailbox, ...]) -> None:
+    """Say where the password went, and which other mailboxes now use it too."""
     backend = credentials.plaintext_backend()
     if backend:
-        output.errors.print(_("Warning: the keyring in use ({backend}) keeps passwords in a plain "
-                              "file, readable by anyone who can read your files. Install the "
-                              "system keyring (Windows Credential Manager, macOS Keychain, Secret "
-                              "Service on Linux) or remove keyrings.alt.").format(backend=backend),
-                            markup=False)
-    return EXIT_OK
+        output.errors.print(_("Password for mailbox {name} stored by {backend}, which keeps "
+                              "passwords in a plain file, readable by anyone who can read your "
+                              "files. Install the system keyring (Windows Credential Manager, "
+                              "macOS Keychain, Secret Service on Linux) or remove keyrings.alt.")
+                            .format(name=mailbox.name, backend=backend), markup=False)
+    else:
+        output.console.print(_("Password for mailbox {name} stored in the system keyring.")
+                             .format(name=mailbox.name))
+    sharing = credentials.mailboxes_sharing_password(mailbox, mailboxes)
+    if sharing:
+        output.console.print(_("Mailboxes {names} have the same user name on the same server, so "
+                               "they use this password too.").format(names=", ".join(sharing)))
 
 
 def run_mailbox_logout(name: str, mailbox_file: Path | None, workbook: Path | None) -> int:
