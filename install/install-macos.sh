@@ -36,14 +36,16 @@ fi
 
 step "Looking for Python 3.11 or newer"
 python=""
+# The password dialog and the clipboard use tkinter, which the python.org
+# installers include and some other Python builds (Homebrew's) leave out.
 for candidate in python3.13 python3.12 python3.11 python3; do
     if command -v "$candidate" >/dev/null 2>&1 &&
-       "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
+       "$candidate" -c 'import sys, tkinter; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
         python=$(command -v "$candidate")
         break
     fi
 done
-[ -n "$python" ] || fail "Python 3.11 or newer was not found. Install it from https://www.python.org/downloads/macos/, then run this script again."
+[ -n "$python" ] || fail "Python 3.11 or newer with tkinter was not found. Install it from https://www.python.org/downloads/macos/ (it includes tkinter), then run this script again."
 
 step "Creating the Python environment in $environment"
 if [ ! -x "$environment/bin/python" ]; then
@@ -70,5 +72,5 @@ else
 fi
 
 step "Checking the installation"
-"$venv_python" -c "import hypermailer.excel, xlwings; print('HyperMailer and xlwings', xlwings.__version__, 'are installed.')"
+"$venv_python" -c "import tkinter, hypermailer.excel, xlwings; print('HyperMailer and xlwings', xlwings.__version__, 'are installed.')"
 echo "Done. Open the workbook in Excel; the HyperMailer tab is on the ribbon."

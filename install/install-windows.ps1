@@ -121,5 +121,5 @@ if (Test-Path $Workbook) {
 }
 
 Write-Step "Checking the installation"
-Invoke-Checked $venvPython @("-c", "import hypermailer.excel, xlwings; print('HyperMailer and xlwings', xlwings.__version__, 'are installed.')")
+Invoke-Checked $venvPython @("-c", "import tkinter, hypermailer.excel, xlwings; print('HyperMailer and xlwings', xlwings.__version__, 'are installed.')")
 Write-Host "Done. Open the workbook in Excel; the HyperMailer tab is on the ribbon." -ForegroundColor Green

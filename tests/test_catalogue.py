@@ -196,3 +196,31 @@ def test_update_catalogue_merges_template(tmp_path):
     assert updated.get("One row waits.").string == ("", "")
     assert copy.read_bytes().split(b"\n\n", 1)[0] == header
     assert b"#~" not in copy.read_bytes()
+
+
+LOCALE_VARIABLES = ("HYPERMAILER_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+@pytest.mark.parametrize("system_locale, expected", [
+    (("Hebrew_Israel", "1255"), "he"),           # Windows, Hebrew
+    (("English_United States", "1252"), "en"),   # Windows, English
+    (("en_GB", "UTF-8"), "en"),
+    ((None, None), "he"),                         # nothing known: Hebrew first
+])
+def test_language_from_system_locale_without_variables(monkeypatch, system_locale, expected):
+    """Windows sets no POSIX locale variable; the system locale decides there."""
+    for variable in LOCALE_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    # NOTE: a stand-in for the Windows locale API, which this Linux machine lacks.
+    monkeypatch.setattr("locale.getlocale", lambda *args: system_locale)
+
+    assert i18n.language_from_environment() == expected
+
+
+def test_language_variable_wins_over_system_locale(monkeypatch):
+    for variable in LOCALE_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", "he_IL.UTF-8")
+    monkeypatch.setattr("locale.getlocale", lambda *args: ("English_United States", "1252"))
+
+    assert i18n.language_from_environment() == "he"

@@ -234,6 +234,18 @@ def test_build_message_validations(hebrew: openpyxl.Workbook) -> None:
     assert source_of(layout.LANGUAGE) == '"he,en"'
 
 
+def test_build_mailbox_choice_warns_instead_of_refusing(hebrew: openpyxl.Workbook) -> None:
+    """A mailbox from mailboxes.toml is not in the drop-down, yet the user may type it."""
+    cell = named_cell(hebrew, layout.MAILBOX)
+    sheet = hebrew[layout.SHEET_TITLES["he"]["Message"]]
+    (validation,) = [item for item in sheet.data_validations.dataValidation
+                     if str(item.sqref) == cell.coordinate]
+
+    assert validation.errorStyle == "warning"
+    assert "mailboxes.toml" in validation.error
+    assert "תיבת הדואר" in validation.error
+
+
 def test_build_mailbox_validations(hebrew: openpyxl.Workbook) -> None:
     sheet, _table = sheet_with_table(hebrew, layout.MAILBOXES_TABLE)
     header = table_header(hebrew, layout.MAILBOXES_TABLE)

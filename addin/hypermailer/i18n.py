@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gettext
 import io
+import locale
 import os
 from functools import cache
 from importlib import resources
@@ -53,16 +54,26 @@ def normalise_language(value: str | None) -> str | None:
 
 
 def language_from_environment() -> str:
-    """Pick the language from HYPERMAILER_LANG, then the POSIX locale variables.
+    """Pick the language from HYPERMAILER_LANG, the POSIX locale variables, then the system locale.
 
-    A locale that is neither Hebrew nor English (including ``C``) gives Hebrew,
-    because Hebrew is the product's first language.
+    Windows sets none of the POSIX variables; there the system locale
+    (``Hebrew_Israel``, ``English_United States``) decides. A locale that is
+    neither Hebrew nor English (including ``C``) gives Hebrew, because Hebrew
+    is the product's first language.
     """
     for variable in ("HYPERMAILER_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
         language = normalise_language(os.environ.get(variable))
         if language:
             return language
-    return DEFAULT_LANGUAGE
+    return normalise_language(_system_locale()) or DEFAULT_LANGUAGE
+
+
+def _system_locale() -> str | None:
+    """Return the name of the process's user locale, as the operating system reports it."""
+    try:
+        return locale.getlocale()[0]
+    except ValueError:  # an unknown locale name in the environment
+        return None
 
 
 def set_language(language: str) -> None:

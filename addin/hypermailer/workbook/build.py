@@ -20,6 +20,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from hypermailer.i18n import N_, translate_in
 from hypermailer.workbook import layout, ribbon, samples, vba
 
 #: Creation and modification time written into every build.
@@ -181,7 +182,12 @@ def _add_message_sheet(workbook: Workbook, title: str, language: str, formats: _
         cell = xl_rowcol_to_cell(row, 1, row_abs=True, col_abs=True)
         workbook.define_name(name, f"={_quoted(title)}!{cell}")
 
-    _add_list_validation(sheet, MESSAGE_FIELDS.index(layout.MAILBOX), 1, f"={layout.MAILBOX_NAMES}")
+    # A warning, not a stop: the administrator may define mailboxes in
+    # mailboxes.toml, which the drop-down cannot list.
+    _add_list_validation(sheet, MESSAGE_FIELDS.index(layout.MAILBOX), 1, f"={layout.MAILBOX_NAMES}",
+                         warning=translate_in(language, N_(
+                             "This mailbox is not in the Mailboxes table. Keep it only if your "
+                             "administrator defined it in mailboxes.toml.")))
     _add_list_validation(sheet, MESSAGE_FIELDS.index(layout.TEMPLATE), 1, f"={layout.TEMPLATE_NAMES}")
     _add_list_validation(sheet, MESSAGE_FIELDS.index(layout.BODY_FORMAT), 1, list(BODY_FORMATS))
     _add_list_validation(sheet, MESSAGE_FIELDS.index(layout.LANGUAGE), 1, ["he", "en"])
@@ -194,8 +200,13 @@ def _quoted(title: str) -> str:
     return "'" + title.replace("'", "''") + "'"
 
 
-def _add_list_validation(sheet: Worksheet, row: int, column: int, source: str | list[str]) -> None:
-    sheet.data_validation(row, column, row, column, {"validate": "list", "source": source})
+def _add_list_validation(sheet: Worksheet, row: int, column: int, source: str | list[str],
+                         warning: str = "") -> None:
+    """Offer a drop-down list; with *warning*, a value outside it is allowed after that warning."""
+    options = {"validate": "list", "source": source}
+    if warning:
+        options.update(error_type="warning", error_message=warning)
+    sheet.data_validation(row, column, row, column, options)
 
 
 def _add_mailboxes_sheet(workbook: Workbook, title: str, language: str, formats: _Formats) -> None:
