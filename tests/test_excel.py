@@ -18,7 +18,7 @@ import pytest
 
 from hypermailer import buttons, credentials
 from hypermailer.campaign import CellError
-from hypermailer.excel_source import make_cell, status_runs
+from hypermailer.excel_source import hidden_rows, make_cell, status_runs
 from hypermailer.workbook import layout
 from hypermailer.workbook.access import FileWorkbook
 from hypermailer.workbook.build import build_workbook
@@ -574,3 +574,45 @@ def test_send_uncertain_resends_only_unsure_rows(workbook_path: Path) -> None:
 
     assert plain_count == 5
     assert len(outbox_messages(workbook_path)) == 6
+
+
+class RowHeights:
+    """Heights of sheet rows as Excel reports them: 0 for a hidden row; counts the calls."""
+
+    def __init__(self, heights: dict[int, float]) -> None:
+        self.heights = heights
+        self.calls = 0
+
+    def __call__(self, top: int, bottom: int) -> float | None:
+        self.calls += 1
+        found = {self.heights[row] for row in range(top, bottom + 1)}
+        return found.pop() if len(found) == 1 else None
+
+
+def test_hidden_rows_none_hidden_in_one_call() -> None:
+    heights = RowHeights({row: 15.0 for row in range(2, 10_002)})
+
+    hidden = hidden_rows(heights, 2, 10_001)
+
+    assert hidden == set()
+    assert heights.calls == 1
+
+
+def test_hidden_rows_filtered_runs_found_with_few_calls() -> None:
+    heights = RowHeights({row: 0.0 if 500 <= row < 700 or row == 9000 else 15.0
+                          for row in range(2, 10_002)})
+
+    hidden = hidden_rows(heights, 2, 10_001)
+
+    assert hidden == set(range(500, 700)) | {9000}
+    assert heights.calls < 200
+
+
+def test_hidden_rows_mixed_visible_heights_are_not_hidden() -> None:
+    heights = RowHeights({2: 15.0, 3: 30.0, 4: 0.0, 5: 45.0})
+
+    assert hidden_rows(heights, 2, 5) == {4}
+
+
+def test_hidden_rows_empty_range() -> None:
+    assert hidden_rows(RowHeights({}), 5, 4) == set()

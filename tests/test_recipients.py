@@ -428,7 +428,7 @@ def test_read_recipients_duplicate_of_idn_forms():
     assert kinds(result) == [(3, "duplicate")]
 
 
-def test_read_recipients_duplicate_of_missing_attachment_row(tmp_path):
+def test_read_recipients_duplicate_of_missing_attachment(tmp_path):
     (tmp_path / "הצעה.pdf").write_bytes(b"%PDF-1.4\n")
     table = make_table(
         ("Email", "Attachments"),
@@ -473,7 +473,7 @@ def test_read_recipients_duplicate_names_first_valid_row():
     assert "row 3 is sent" in result.problems[1].message
 
 
-def test_read_recipients_invalid_duplicates_report_own_problems():
+def test_read_recipients_invalid_duplicates_own_problems():
     table = make_table(
         ("Email", "Total"),
         ["dana@x.com", Cell("#N/A", error=CellError.ERROR_VALUE)],

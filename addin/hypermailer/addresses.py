@@ -132,12 +132,12 @@ def _strip_mailto(text: str) -> str:
 
 
 def _split_display_name(text: str) -> tuple[str, str]:
-    """Separate ``Name <address>``; raise :class:`AddressError` when that fails."""
+    """Separate ``Name <address>`` into the name and the addr-spec, or raise :class:`AddressError`."""
     if "<" not in text and ">" not in text:
         return "", text
     name = text.rpartition("<")[0]
-    # The standard parser reads the two gershayim of ``בע"מ ת"א`` as a quoted
-    # string and drops them, so a name with a gershayim skips it.
+    # The standard parser takes the two gershayim in ``בע"מ ת"א`` for the
+    # quotes of a quoted string and drops them, so such a name bypasses it.
     parsed = None if _has_gershayim(name) else _parse_mailbox(text)
     if parsed is None:
         parsed = _split_unquoted_name(text)
@@ -169,7 +169,7 @@ def _split_unquoted_name(text: str) -> tuple[str, str] | None:
     Hebrew names are typed without quotes even when they contain a gershayim
     (``אור ים בע"מ <office@example.com>``), which RFC 5322 does not allow.
     Return ``None`` when the name contains a ``<``, ``>``, ``@`` or ``:``
-    (another address or a group), a control character, or a ``"`` that is
+    (another address or a group), a non-printable character, or a ``"`` that is
     neither a gershayim nor one of a pair around the whole name.
     """
     name, bracket, rest = text.rpartition("<")

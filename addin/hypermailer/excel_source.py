@@ -15,7 +15,7 @@ import xlwings, so it imports on any machine.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from openpyxl.utils.cell import get_column_letter
@@ -111,14 +111,39 @@ def read_area(area, first_row: int, first_column: int, width: int) -> tuple[Sour
     """
     values = _as_rows(area.options(ndim=2, err_to_str=True).value, width)
     formats = [_column_formats(area.columns[index], len(values)) for index in range(width)]
-    # NOTE: rows hidden by a filter are not marked hidden here, unlike the
-    # file reader; finding them needs one call per row or Windows-only COM.
+    sheet = area.sheet
+    hidden = hidden_rows(
+        lambda top, bottom: sheet.range((top, first_column), (bottom, first_column)).row_height,
+        first_row, first_row + len(values) - 1)
     return tuple(
         SourceRow(number=first_row + offset,
                   cells=tuple(make_cell(value, formats[index][offset],
                                         f"{get_column_letter(first_column + index)}{first_row + offset}")
-                              for index, value in enumerate(row)))
+                              for index, value in enumerate(row)),
+                  hidden=first_row + offset in hidden)
         for offset, row in enumerate(values))
+
+
+def hidden_rows(row_height: Callable[[int, int], float | None], first: int, last: int) -> set[int]:
+    """Return the rows from *first* to *last* that are hidden (by a filter or by hand).
+
+    *row_height(top, bottom)* is the height shared by those rows, ``None`` when
+    they differ; a hidden row's height is 0. A block of equal heights is
+    settled in one call and a mixed block is split in half, so a list with a
+    few filtered runs costs a few calls per run, not one per row.
+    """
+    hidden: set[int] = set()
+    blocks = [(first, last)] if last >= first else []
+    while blocks:
+        top, bottom = blocks.pop()
+        height = row_height(top, bottom)
+        if height is not None or top == bottom:
+            if height == 0:
+                hidden.update(range(top, bottom + 1))
+            continue
+        middle = (top + bottom) // 2
+        blocks += [(top, middle), (middle + 1, bottom)]
+    return hidden
 
 
 def _column_formats(column, height: int) -> list[str]:

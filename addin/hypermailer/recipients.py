@@ -284,7 +284,7 @@ class _RowReader:
         return True
 
     def duplicate_problem(self, first_row: int) -> Problem:
-        """Return the problem for a row whose address the valid row *first_row* has."""
+        """Return this row's ``duplicate`` problem: the valid row *first_row* has the same address."""
         cell = self.cells[0]
         message = _(
             "{cell}: {address} is a duplicate of row {first_row}, "
