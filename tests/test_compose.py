@@ -264,6 +264,15 @@ def test_compose_per_row_cc():
     assert [address.addr_spec for address in message["Cc"].addresses] == ["boss@example.org", "office@example.org"]
 
 
+def test_compose_cc_display_names_encoded():
+    message = parse(wire(build(cc=["moshe@example.org", "boss@example.org"],
+                               cc_names=["לוי, משה", ""])))
+
+    addresses = message["Cc"].addresses
+    assert [(address.display_name, address.addr_spec) for address in addresses] == [
+        ("לוי, משה", "moshe@example.org"), ("", "boss@example.org")]
+
+
 def test_compose_never_bcc_header():
     assert parse(wire(build(cc=["boss@example.org"])))["Bcc"] is None
 

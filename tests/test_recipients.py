@@ -646,6 +646,15 @@ def test_read_recipients_cc_hebrew_unquoted_name():
     assert result.recipients[0].cc == ("a@example.com", "b@example.org")
 
 
+def test_read_recipients_cc_keeps_display_names():
+    table = make_table(("Email", "CC"),
+                       ["dana@example.com", '"לוי, משה" <moshe@example.org>; boss@example.com'])
+    recipient = read(table).recipients[0]
+
+    assert recipient.cc == ("moshe@example.org", "boss@example.com")
+    assert recipient.cc_names == ("לוי, משה", "")
+
+
 def test_read_recipients_cc_columns_still_numbered():
     table = make_table(("Email", "CC", "Name"), ["dana@example.com", "boss@example.com", "Dana"])
     recipient = read(table).recipients[0]

@@ -48,7 +48,7 @@ _RESERVED_HEADERS = frozenset({
 
 def compose(rendered: Rendered, *, sender_address: str, sender_name: str,
             recipient_address: str, recipient_name: str = "",
-            cc: Sequence[str] = (), reply_to: str = "",
+            cc: Sequence[str] = (), cc_names: Sequence[str] = (), reply_to: str = "",
             attachments: Sequence[Path] = (), message_id: str, date: datetime,
             extra_headers: Mapping[str, str] = {}) -> EmailMessage:
     """Build the message for one recipient from its rendered parts.
@@ -56,7 +56,8 @@ def compose(rendered: Rendered, *, sender_address: str, sender_name: str,
     The message has the text and the HTML of *rendered* as
     alternatives, inside ``multipart/mixed`` when there are attachments.
     ``To`` contains only the recipient; there is never a ``Bcc`` header.
-    *cc* and *reply_to* accept ``address`` or ``Name <address>``.
+    *cc* and *reply_to* accept ``address`` or ``Name <address>``; *cc_names*,
+    when given, holds a display name for each address of *cc*.
     *extra_headers* adds headers such as ``List-Unsubscribe``.
 
     Raises:
@@ -69,7 +70,8 @@ def compose(rendered: Rendered, *, sender_address: str, sender_name: str,
     message["From"] = _mailbox(sender_address, sender_name)
     message["To"] = _mailbox(recipient_address, recipient_name)
     if cc:
-        message["Cc"] = [_mailbox(address) for address in cc]
+        names = tuple(cc_names) or ("",) * len(cc)
+        message["Cc"] = [_mailbox(address, name) for address, name in zip(cc, names)]
     if reply_to:
         message["Reply-To"] = _mailbox(reply_to)
     message["Subject"] = _one_line(rendered.subject)

@@ -51,7 +51,8 @@ class Recipient:
     shown and ``fields[n]`` the n-th column after it (the status column is
     not counted). ``names`` maps each non-blank header to its column's text.
     ``key`` is the casefolded address, the identity used for duplicates,
-    suppression and the journal.
+    suppression and the journal. ``cc_names`` holds the display name typed
+    with each CC address (``""`` when none), in the order of ``cc``.
     """
 
     row: int
@@ -62,6 +63,7 @@ class Recipient:
     cc: tuple[str, ...]
     attachments: tuple[Path, ...]
     key: str
+    cc_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -227,7 +229,7 @@ class _RowReader:
             self.addr_spec = address[1]
 
         texts = self._texts()
-        cc = self._cc(self.addr_spec)
+        cc_named = self._cc(self.addr_spec)
         attachments = self._attachments()
         if address is None or any(problem.severity == ERROR for problem in self.problems):
             return
@@ -239,9 +241,10 @@ class _RowReader:
             display_name=display_name,
             fields=tuple(texts),
             names=types.MappingProxyType(self._names(texts)),
-            cc=cc,
+            cc=tuple(cc_named),
             attachments=attachments,
             key=addr_spec.casefold(),
+            cc_names=tuple(cc_named.values()),
         )
 
     def _format(self, cell: Cell) -> str:
@@ -292,8 +295,8 @@ class _RowReader:
         ).format(cell=self._reference(cell), address=self.addr_spec, first_row=first_row)
         return Problem(self.row.number, cell.coordinate, "duplicate", message, INFO)
 
-    def _cc(self, own_address: str) -> tuple[str, ...]:
-        """Return the row's CC addresses, unique, without the row's own address."""
+    def _cc(self, own_address: str) -> dict[str, str]:
+        """Return the row's CC addresses (unique, without the row's own) with their display names."""
         addresses: dict[str, str] = {}
         seen = {own_address.casefold()}
         for position, index in enumerate(self.columns.data):
@@ -302,16 +305,16 @@ class _RowReader:
                 continue
             text = self._format(cell)
             for part in split_addresses(text):
-                address = self._cc_address(cell, part)
-                if address and address.casefold() not in seen:
-                    seen.add(address.casefold())
-                    addresses[address.casefold()] = address
-        return tuple(addresses.values())
+                named = self._cc_address(cell, part)
+                if named and named[1].casefold() not in seen:
+                    seen.add(named[1].casefold())
+                    addresses[named[1]] = named[0]
+        return addresses
 
-    def _cc_address(self, cell: Cell, text: str) -> str | None:
+    def _cc_address(self, cell: Cell, text: str) -> tuple[str, str] | None:
         reference = self._reference(cell)
         try:
-            _name, address = normalise_address(text)
+            name, address = normalise_address(text)
         except AddressError as error:
             self._add(cell, "invalid-cc", ERROR, _address_message(
                 error.code, address=error.address, reason=error.reason, cell=reference))
@@ -322,7 +325,7 @@ class _RowReader:
                 "left out; the row is still sent to its main address."
             ).format(cell=reference, address=address))
             return None
-        return address
+        return name, address
 
     def _attachments(self) -> tuple[Path, ...]:
         paths: list[Path] = []
