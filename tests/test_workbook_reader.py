@@ -540,10 +540,11 @@ PACKAGE_RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 DOCUMENT_RELS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
 
-EXCEL_STRINGS = ("Email", "שם", "תאריך", "עדכון", "קוד הנחה", "הערה", "דנה", "אור", "מאושר", "נועה")
+EXCEL_STRINGS = ("Email", "שם", "תאריך", "עדכון", "קוד הנחה", "הערה", "דנה", "אור", "מאושר", "נועה",
+                 "dana@example.com", "or@example.org", "noa@example.net")
 
 #: Rows of an Excel sheet. Style 1 is built-in format 14 and style 2 is 22, as
-#: Excel saves dates typed into cells; styles 3 and 4 are custom formats.
+#: Excel saves dates typed into cells. Styles 3 and 4 are custom formats.
 #: E2, F2 and E3 are formulas whose calculated result is empty text, C4 and
 #: D4 are formulas saved without a calculated result, and E4 is a calculated
 #: formula in a row with an empty cell (F4).
@@ -551,15 +552,15 @@ EXCEL_ROWS = (
     '<row r="1" spans="1:6"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c>'
     '<c r="C1" t="s"><v>2</v></c><c r="D1" t="s"><v>3</v></c><c r="E1" t="s"><v>4</v></c>'
     '<c r="F1" t="s"><v>5</v></c></row>'
-    '<row r="2" spans="1:6"><c r="A2"><v>0</v></c><c r="B2" t="s"><v>6</v></c>'
+    '<row r="2" spans="1:6"><c r="A2" t="s"><v>10</v></c><c r="B2" t="s"><v>6</v></c>'
     '<c r="C2" s="1"><v>45291</v></c><c r="D2" s="2"><v>45291.75</v></c>'
     '<c r="E2" t="str"><f>IFERROR(VLOOKUP(A2,$H$2:$I$9,2,FALSE),"")</f><v></v></c>'
     '<c r="F2" t="str"><f>IF(B2="","",IF(C2&gt;TODAY(),"",""))</f><v/></c></row>'
-    '<row r="3" spans="1:6"><c r="A3"><v>0</v></c><c r="B3" t="s"><v>7</v></c>'
+    '<row r="3" spans="1:6"><c r="A3" t="s"><v>11</v></c><c r="B3" t="s"><v>7</v></c>'
     '<c r="C3" s="3"><v>45291</v></c><c r="D3" s="4"><v>45291</v></c>'
     '<c r="E3" t="str"><f>IFERROR(VLOOKUP(A3,$H$2:$I$9,2,FALSE),"")</f></c>'
     '<c r="F3" t="str"><f>IF(B3="","","מאושר")</f><v>מאושר</v></c></row>'
-    '<row r="4" spans="1:6"><c r="A4"><v>0</v></c><c r="B4" t="s"><v>9</v></c>'
+    '<row r="4" spans="1:6"><c r="A4" t="s"><v>12</v></c><c r="B4" t="s"><v>9</v></c>'
     '<c r="C4" s="1"><f>TODAY()</f></c><c r="D4"><f>C4+1</f><v></v></c>'
     '<c r="E4"><f>LEN(B4)</f><v>4</v></c></row>'
 )
@@ -601,17 +602,13 @@ def excel_relationships(targets: dict[str, str]) -> str:
     return f'<Relationships xmlns="{PACKAGE_RELS_NS}">{items}</Relationships>'
 
 
-def excel_workbook(path: Path, addresses: tuple[str, ...]) -> Path:
-    """Write an .xlsx whose sheet "נמענים" is EXCEL_ROWS, with parts laid out as Excel saves them.
+def excel_workbook(path: Path) -> Path:
+    """Write an .xlsx whose sheet "נמענים" contains EXCEL_ROWS, in the XML forms Excel saves.
 
-    *addresses* go into A2, A3 and A4 as shared strings.
+    The package has the parts openpyxl needs. Excel's theme and document
+    properties are left out.
     """
-    strings = EXCEL_STRINGS + addresses
-    rows = EXCEL_ROWS
-    for index, _address in enumerate(addresses):
-        rows = rows.replace(f'<c r="A{index + 2}"><v>0</v></c>',
-                            f'<c r="A{index + 2}" t="s"><v>{len(EXCEL_STRINGS) + index}</v></c>')
-    shared = "".join(f"<si><t>{text}</t></si>" for text in strings)
+    shared = "".join(f"<si><t>{text}</t></si>" for text in EXCEL_STRINGS)
     parts = {
         "[Content_Types].xml": excel_part_types(),
         "_rels/.rels": excel_relationships({"officeDocument": "xl/workbook.xml"}),
@@ -620,10 +617,10 @@ def excel_workbook(path: Path, addresses: tuple[str, ...]) -> Path:
         "xl/_rels/workbook.xml.rels": excel_relationships({
             "worksheet": "worksheets/sheet1.xml", "styles": "styles.xml", "sharedStrings": "sharedStrings.xml"}),
         "xl/worksheets/sheet1.xml": (f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{DOCUMENT_RELS_NS}">'
-                                     f'<dimension ref="A1:F4"/><sheetData>{rows}</sheetData></worksheet>'),
+                                     f'<dimension ref="A1:F4"/><sheetData>{EXCEL_ROWS}</sheetData></worksheet>'),
         "xl/styles.xml": EXCEL_STYLES,
-        "xl/sharedStrings.xml": (f'<sst xmlns="{MAIN_NS}" count="{len(strings)}" '
-                                 f'uniqueCount="{len(strings)}">{shared}</sst>'),
+        "xl/sharedStrings.xml": (f'<sst xmlns="{MAIN_NS}" count="{len(EXCEL_STRINGS)}" '
+                                 f'uniqueCount="{len(EXCEL_STRINGS)}">{shared}</sst>'),
     }
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in parts.items():
@@ -631,9 +628,19 @@ def excel_workbook(path: Path, addresses: tuple[str, ...]) -> Path:
     return path
 
 
+def change_zip_part(path: Path, name: str, change) -> None:
+    """Rewrite one text part of the zip at *path* through *change*."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {item: archive.read(item) for item in archive.namelist()}
+    parts[name] = change(parts[name].decode("utf-8")).encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item, data in parts.items():
+            archive.writestr(item, data)
+
+
 @pytest.fixture
 def excel_file(tmp_path: Path) -> Path:
-    return excel_workbook(tmp_path / "רשימה.xlsx", ("dana@example.com", "or@example.org", "noa@example.net"))
+    return excel_workbook(tmp_path / "רשימה.xlsx")
 
 
 def test_read_excel_file_builtin_short_date(excel_file: Path) -> None:
@@ -656,11 +663,10 @@ def test_read_excel_file_custom_date_formats_kept(excel_file: Path) -> None:
     assert format_cell(hebrew) == "31 דצמבר 2023"
 
 
-def test_read_excel_file_builtin_date_in_1904_file(tmp_path: Path) -> None:
-    path = excel_workbook(tmp_path / "mac.xlsx", ("a@example.com",))
-    change_zip_part(path, "xl/workbook.xml",
+def test_read_excel_file_builtin_date_1904(excel_file: Path) -> None:
+    change_zip_part(excel_file, "xl/workbook.xml",
                     lambda text: text.replace("<sheets>", '<workbookPr date1904="1"/><sheets>'))
-    table = read_table_file(path)
+    table = read_table_file(excel_file)
     assert table.date1904 is True
     assert format_cell(table.rows[0].cells[2], date1904=True) == "01/01/2028"
 
@@ -689,7 +695,7 @@ def test_read_excel_file_formula_beside_empty_cell(excel_file: Path) -> None:
     assert cell.error is None
 
 
-def test_read_excel_file_recipients_with_empty_text(excel_file: Path, tmp_path: Path) -> None:
+def test_read_recipients_empty_text_formula(excel_file: Path, tmp_path: Path) -> None:
     result = read_recipients(read_table_file(excel_file), base_folder=tmp_path)
     assert [recipient.row for recipient in result.recipients] == [2, 3]
     assert result.recipients[0].fields == ("dana@example.com", "דנה", "31/12/2023", "31/12/2023 18:00", "", "")
@@ -708,16 +714,6 @@ def test_update_workbook_keeps_empty_text_result(excel_file: Path) -> None:
     assert table.rows[1].cells[5].value == "מאושר"
     assert table.rows[2].cells[3].error is CellError.UNCALCULATED
     assert format_cell(table.rows[0].cells[2]) == "31/12/2023"
-
-
-def change_zip_part(path: Path, name: str, change) -> None:
-    """Rewrite one text part of the zip at *path* through *change*."""
-    with zipfile.ZipFile(path) as archive:
-        parts = {item: archive.read(item) for item in archive.namelist()}
-    parts[name] = change(parts[name].decode("utf-8")).encode("utf-8")
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for item, data in parts.items():
-            archive.writestr(item, data)
 
 
 # Unreadable files

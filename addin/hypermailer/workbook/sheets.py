@@ -22,15 +22,16 @@ from openpyxl.worksheet.worksheet import Worksheet
 from hypermailer.campaign import Cell, CellError, SourceRow
 
 # Built-in formats 14 (short date) and 22 (short date and time) have no code
-# in the file: Excel shows them in the user's regional form, which for he-IL
-# is dd/mm/yyyy. openpyxl 3.1.5 reports them as the en-US codes "mm-dd-yy"
-# and "m/d/yy h:mm". On loading it also gives a custom format with one of
-# these codes the built-in id, so neither number_format nor numFmtId tells a
-# built-in from such a custom format. Both are taken as the built-in, because
-# Excel saves a date typed into a cell with id 14. The mapping sits here and
-# not in hypermailer.cells because only openpyxl turns the ids into these codes.
-# NOTE: a custom "mm-dd-yy" code (XlsxWriter writes it as one) therefore reads
-# as dd/mm/yyyy, although Excel shows it in US order.
+# in the file, because Excel shows them in the user's regional form. For he-IL
+# that is dd/mm/yyyy and dd/mm/yyyy hh:mm. openpyxl 3.1.5 reports them by the
+# US-order codes in its BUILTIN_FORMATS table, "mm-dd-yy" and "m/d/yy h:mm".
+# On loading, it also gives a custom format with one of these codes the
+# built-in id, so neither number_format nor numFmtId distinguishes the two.
+# Both are read as the built-in, because Excel saves a date typed into a cell
+# with id 14. The mapping is here and not in hypermailer.cells because only
+# openpyxl turns the ids into these codes.
+# NOTE: a custom "mm-dd-yy" code, which XlsxWriter writes, therefore reads as
+# dd/mm/yyyy, although Excel shows it in US order.
 _REGIONAL_FORMATS = {
     BUILTIN_FORMATS[14]: "dd/mm/yyyy",
     BUILTIN_FORMATS[22]: "dd/mm/yyyy hh:mm",
@@ -205,7 +206,7 @@ def _cell_value(source) -> object:
 
 def _mark_uncalculated(sheet: Worksheet, bounds: Bounds, rows: list[SourceRow], empty: dict[int, set[str]],
                        formulas: FormulaView) -> list[SourceRow]:
-    """Mark each empty cell that holds a formula, because Excel saved no result for it.
+    """Mark each empty cell that contains a formula, because Excel saved no result for it.
 
     *empty* maps a sheet row number to the coordinates of its empty cells. A
     formula cell with a value in the same row keeps its value.
