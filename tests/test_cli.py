@@ -423,6 +423,31 @@ def test_cli_english_after_hebrew_run(workdir, monkeypatch, capsys):
     assert "Error: Missing argument 'WORKBOOK'." in capsys.readouterr().err
 
 
+def test_cli_changed_message_warns_and_sends_nothing_again(workdir, smtp_server, capsys):
+    server = smtp_server(security="none", auth=False)
+    csv_file = write_csv(workdir / "list.csv")
+    mailboxes = write_mailboxes(workdir / "mailboxes.toml", server)
+    run_cli("send", csv_file, "--subject", "June", "--body", "b", "--mailbox", "Test",
+            "--mailboxes", mailboxes, "--yes")
+    capsys.readouterr()
+
+    run_cli("send", csv_file, "--subject", "August", "--body", "b", "--mailbox", "Test",
+            "--mailboxes", mailboxes, "--yes")
+
+    assert "add --new-campaign" in capsys.readouterr().err
+    assert len(server.received) == 3
+
+
+def test_cli_same_message_rerun_gives_no_change_warning(workdir, smtp_server, capsys):
+    server = smtp_server(security="none", auth=False)
+    csv_send(workdir, server)
+    capsys.readouterr()
+
+    csv_send(workdir, server)
+
+    assert "changed since" not in capsys.readouterr().err
+
+
 def test_cli_new_campaign_sends_again(workdir, smtp_server):
     server = smtp_server(security="none", auth=False)
     csv_send(workdir, server)

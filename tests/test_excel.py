@@ -616,3 +616,13 @@ def test_hidden_rows_mixed_visible_heights_are_not_hidden() -> None:
 
 def test_hidden_rows_empty_range() -> None:
     assert hidden_rows(RowHeights({}), 5, 4) == set()
+
+
+def test_send_after_subject_changed_says_how_to_resend(workbook_path: Path) -> None:
+    press(buttons.send, workbook_path, RecordingInterface())
+    set_cells(workbook_path, {layout.SUBJECT: "נושא אחר לגמרי"})
+
+    ui = press(buttons.send, workbook_path, RecordingInterface())
+
+    assert "New campaign" in ui.alerts[-1][0]
+    assert len(outbox_messages(workbook_path)) == 5

@@ -186,12 +186,15 @@ def send(workbook: CampaignWorkbook, ui: UserInterface, *, retry_uncertain: bool
 
     with session.open_journal(campaign.campaign_id) as journal:
         pending = pending_recipients(report, journal, options)
+        changed = run_report.content_change_note(campaign, journal.entries, run_report.EXCEL)
         if not pending:
             workbook.write_results(statuses=row_statuses(report, journal.entries))
-            ui.alert(_("Nothing to send: every valid row was already handled in campaign "
-                       "{campaign}.").format(campaign=campaign.campaign_id))
+            nothing = _("Nothing to send: every valid row was already handled in campaign "
+                        "{campaign}.").format(campaign=campaign.campaign_id)
+            ui.alert("\n\n".join(text for text in (nothing, changed) if text))
             return
-        if not ui.confirm(confirmation_text(len(pending), mailbox, report)):
+        question = confirmation_text(len(pending), mailbox, report)
+        if not ui.confirm("\n\n".join(text for text in (changed, question) if text)):
             return
 
         batches = StatusBatches(workbook, journal, ui, total=len(pending))

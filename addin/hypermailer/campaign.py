@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -147,3 +148,13 @@ class Campaign:
     extra: dict[str, str] = field(default_factory=dict)
     advertisement: bool = False
     unsubscribe_key: bytes = field(default=b"", repr=False)
+
+    def content_fingerprint(self) -> str:
+        """Return a short hash of what the message says: subject, body, format, template.
+
+        The journal keeps it with each sent row, so a later run can tell the
+        user that the message changed since those rows went.
+        """
+        parts = (self.subject, self.body, self.body_format.value, self.organisation_template)
+        digest = hashlib.sha256("\x00".join(parts).encode("utf-8"))
+        return digest.hexdigest()[:16]

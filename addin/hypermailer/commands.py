@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from hypermailer import output, session
+from hypermailer import output, run_report, session
 from hypermailer import journal as events
 from hypermailer.campaign import Mailbox
 from hypermailer.checking import CheckReport, build_message, check_campaign
@@ -100,6 +100,9 @@ def run_send(path: Path, overrides: session.Overrides, request: SendRequest) -> 
     with session.open_journal(campaign.campaign_id) as journal:
         pending = pending_recipients(report, journal, options)
         output.show_check_summary(report)
+        changed = run_report.content_change_note(campaign, journal.entries, run_report.CLI)
+        if changed:
+            output.errors.print(changed, style="yellow", markup=False)
         if not pending:
             output.console.print(_nothing_to_send(report, options, campaign.campaign_id))
             session.write_back(campaign, report, journal.entries,

@@ -350,6 +350,7 @@ def _send_one(campaign: Campaign, mailbox: Mailbox, report: CheckReport, transpo
             reply = _("{reply}; refused: {addresses}").format(
                 reply=reply, addresses=", ".join(delivery.refused))
         journal.record(events.SENT, recipient.key, recipient.row, message_id=message_id,
+                       content=campaign.content_fingerprint(),
                        reply=reply)
         summary.add("sent")
         log.info("row %d sent, Message-ID %s", recipient.row, message_id)

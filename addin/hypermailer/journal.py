@@ -58,6 +58,7 @@ class Entry:
     message_id: str = ""
     code: int | None = None
     reply: str = ""
+    content: str = ""
 
 
 def journal_path(folder: Path, campaign_id: str) -> Path:
@@ -89,7 +90,8 @@ def read_entries(path: Path) -> dict[str, Entry]:
         entries[record["key"]] = Entry(
             key=record["key"], event=record["event"], row=record.get("row", 0),
             time=record.get("time", ""), message_id=record.get("message_id", ""),
-            code=record.get("code"), reply=record.get("reply", ""))
+            code=record.get("code"), reply=record.get("reply", ""),
+            content=record.get("content", ""))
     return entries
 
 
@@ -171,10 +173,13 @@ class Journal:
                     self._sync()
 
     def record(self, event: str, key: str, row: int, *, message_id: str = "",
-               code: int | None = None, reply: str = "") -> Entry:
-        """Append one record, flush it to the OS, and fsync when a second has passed."""
+               code: int | None = None, reply: str = "", content: str = "") -> Entry:
+        """Append one record, flush it to the OS, and fsync when a second has passed.
+
+        *content* is the campaign's content fingerprint, kept with sent rows.
+        """
         entry = Entry(key=key, event=event, row=row, time=self._wall_clock(),
-                      message_id=message_id, code=code, reply=reply)
+                      message_id=message_id, code=code, reply=reply, content=content)
         record = {k: v for k, v in entry.__dict__.items() if v not in ("", None)}
         line = json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n"
         # Several connections may record at once; each line must stay whole.
@@ -213,3 +218,9 @@ def _cut_partial_last_line(path: Path) -> None:
 
 def _utc_now_text() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def content_changed(entries: dict[str, Entry], fingerprint: str) -> bool:
+    """Tell whether a row was sent with a message other than the one *fingerprint* names."""
+    return any(entry.event == SENT and entry.content and entry.content != fingerprint
+               for entry in entries.values())

@@ -7,6 +7,8 @@ whole sentence for each front end rather than from pieced-together fragments.
 
 from __future__ import annotations
 
+from hypermailer import journal as events
+from hypermailer.campaign import Campaign
 from hypermailer.engine import RunSummary
 from hypermailer.i18n import _, ngettext
 
@@ -33,6 +35,19 @@ def next_steps(summary: RunSummary, front_end: str) -> list[str]:
     elif summary.remaining and (summary.stopped or summary.interrupted):
         notes.append(_not_tried_note(summary.remaining, front_end))
     return notes
+
+
+def content_change_note(campaign: Campaign, entries, front_end: str) -> str:
+    """Warn, before a run, when rows of this campaign went out with a different message."""
+    if not events.content_changed(entries, campaign.content_fingerprint()):
+        return ""
+    if front_end == EXCEL:
+        return _("The subject or body changed since rows of campaign {campaign} were sent. "
+                 "Those rows are not sent again; to send the new message to everyone, click "
+                 "New campaign first.").format(campaign=campaign.campaign_id)
+    return _("The subject or body changed since rows of campaign {campaign} were sent. Those "
+             "rows are not sent again; to send the new message to everyone, add "
+             "--new-campaign.").format(campaign=campaign.campaign_id)
 
 
 def stop_line(summary: RunSummary) -> str:
