@@ -15,6 +15,15 @@ from smtpserver import SmtpTestServer
 
 
 @pytest.fixture(autouse=True)
+def private_home(tmp_path_factory, monkeypatch) -> None:
+    """Keep journals, quotas and the campaign registry of every test out of the user's folders.
+
+    A test that needs a known folder sets ``HYPERMAILER_HOME`` itself.
+    """
+    monkeypatch.setenv("HYPERMAILER_HOME", str(tmp_path_factory.mktemp("home")))
+
+
+@pytest.fixture(autouse=True)
 def english_messages() -> Iterator[None]:
     """Run each test with English messages (the msgids), restoring the language afterwards.
 

@@ -626,3 +626,27 @@ def test_send_after_subject_changed_says_how_to_resend(workbook_path: Path) -> N
 
     assert "New campaign" in ui.alerts[-1][0]
     assert len(outbox_messages(workbook_path)) == 5
+
+
+def test_send_after_closing_without_saving_sends_nothing_again(workbook_path: Path) -> None:
+    """Excel closed without saving: the workbook lost its new campaign id, not its journal."""
+    unsaved = workbook_path.read_bytes()
+    press(buttons.send, workbook_path, RecordingInterface())
+    workbook_path.write_bytes(unsaved)
+
+    ui = press(buttons.send, workbook_path, RecordingInterface())
+
+    assert len(outbox_messages(workbook_path)) == 5
+    assert "Nothing to send" in ui.alerts[-1][0]
+
+
+def test_new_campaign_button_is_remembered_for_an_unsaved_close(workbook_path: Path) -> None:
+    press(buttons.send, workbook_path, RecordingInterface())
+    press(buttons.new_campaign, workbook_path, RecordingInterface())
+    new_id = FileWorkbook(workbook_path).read_campaign().campaign_id
+    set_cells(workbook_path, {layout.CAMPAIGN_ID: None})
+
+    press(buttons.send, workbook_path, RecordingInterface())
+
+    assert FileWorkbook(workbook_path).read_campaign().campaign_id == new_id
+    assert len(outbox_messages(workbook_path)) == 10

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
 
-from hypermailer import credentials, paths, run_report, session
+from hypermailer import campaign_ids, credentials, paths, run_report, session
 from hypermailer.campaign import STATUS_HEADERS, Campaign, Mailbox
 from hypermailer.checking import CheckReport, build_message, check_campaign
 from hypermailer.clipboard import parse_clipboard, table_content
@@ -233,6 +233,7 @@ def new_campaign(workbook: CampaignWorkbook, ui: UserInterface) -> None:
         return
     campaign_id = session.new_campaign_id()
     workbook.write_results(campaign_id=campaign_id, statuses=row_statuses(report, {}))
+    campaign_ids.remember(campaign.source_path, campaign_id)
     ui.alert(_("New campaign {campaign} started.").format(campaign=campaign_id))
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from hypermailer import credentials, paths, suppression, unsubscribe
+from hypermailer import campaign_ids, credentials, paths, suppression, unsubscribe
 from hypermailer.campaign import BodyFormat, Campaign, Mailbox
 from hypermailer.checking import CheckReport
 from hypermailer.clock import SystemClock
@@ -139,7 +139,9 @@ def campaign_id_for(campaign: Campaign) -> str:
     if campaign.campaign_id.strip():
         return campaign.campaign_id.strip()
     if campaign.is_hypermailer_workbook:
-        return new_campaign_id()
+        # A workbook closed without saving lost its id; the remembered one
+        # keeps its rows from being sent again.
+        return campaign_ids.remembered_id(campaign.source_path) or new_campaign_id()
     digest = hashlib.sha256(str(campaign.source_path).encode("utf-8")).hexdigest()[:16]
     return f"file-{digest}"
 
@@ -152,11 +154,13 @@ def ensure_campaign_id(campaign: Campaign,
     *store* writes the id; by default it goes into the workbook file.
     """
     campaign_id = campaign_id_for(campaign)
-    if campaign.is_hypermailer_workbook and campaign.campaign_id.strip() != campaign_id:
-        if store is None:
-            update_workbook(campaign.source_path, campaign_id=campaign_id)
-        else:
-            store(campaign_id)
+    if campaign.is_hypermailer_workbook:
+        campaign_ids.remember(campaign.source_path, campaign_id)
+        if campaign.campaign_id.strip() != campaign_id:
+            if store is None:
+                update_workbook(campaign.source_path, campaign_id=campaign_id)
+            else:
+                store(campaign_id)
     return replace(campaign, campaign_id=campaign_id)
 
 
