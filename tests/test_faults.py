@@ -8,6 +8,7 @@ and checks what the server received and what the journal recorded.
 from __future__ import annotations
 
 import functools
+import json
 
 import pytest
 
@@ -77,6 +78,19 @@ def test_fault_temporary_reply_fails_after_retries(workdir, smtp_server, faults,
     assert code == 1
     assert delivered(server) == OTHERS
     assert journal_event(workdir, TARGET) == events.FAILED
+
+
+def test_fault_refusal_journaled_before_each_retry(workdir, smtp_server, fast_retries):
+    server = smtp_server(security="none", auth=False,
+                         faults=Faults(data_replies={TARGET: "451 4.3.0 local error"}))
+
+    csv_send(workdir, server)
+    (path,) = (workdir / "home" / "data" / "journal").glob("*.jsonl")
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    events_for_target = [record["event"] for record in records if record["key"] == TARGET]
+
+    assert events_for_target == [events.ATTEMPT, events.DEFERRED, events.ATTEMPT,
+                                 events.DEFERRED, events.ATTEMPT, events.FAILED]
 
 
 def test_fault_failed_reply_keeps_last_server_reply(workdir, smtp_server, fast_retries):
@@ -161,7 +175,7 @@ def test_fault_stall_past_timeout_is_uncertain(workdir, smtp_server):
     assert journal_event(workdir, TARGET) == events.UNCERTAIN
 
 
-def test_fault_tls_failure_stops_run(workdir, smtp_server, tls_ca):
+def test_fault_tls_failure_stops_run(workdir, smtp_server, tls_ca, capsys):
     server = smtp_server(security="starttls", auth=False, cert_hosts=("other.test",))
     tls_ca.cert_pem.write_to_path(str(workdir / "ca.pem"))
     csv_file = write_csv(workdir / "list.csv")
@@ -172,6 +186,43 @@ def test_fault_tls_failure_stops_run(workdir, smtp_server, tls_ca):
 
     assert code == 2
     assert server.received == []
+    assert "mailbox Test, step TLS:" in capsys.readouterr().err
+
+
+def test_fault_sender_rejected_stops_run_rows_wait(workdir, smtp_server, capsys):
+    quota_reply = "550 5.4.5 Daily user sending limit exceeded"
+    server = smtp_server(security="none", auth=False, faults=Faults(mail_replies={2: quota_reply}))
+
+    code = csv_send(workdir, server)
+    captured = capsys.readouterr()
+
+    assert code == 2
+    assert delivered(server) == ["dana@example.com"]
+    assert journal_event(workdir, TARGET) == events.DEFERRED
+    assert "mailbox Test, step sender address:" in captured.err
+    assert "1 row was not tried" in captured.out
+
+
+def test_fault_sender_rejected_rows_sent_by_plain_rerun(workdir, smtp_server):
+    quota_reply = "550 5.4.5 Daily user sending limit exceeded"
+    server = smtp_server(security="none", auth=False, faults=Faults(mail_replies={2: quota_reply}))
+    csv_send(workdir, server)
+    server.faults.mail_replies.clear()
+
+    code = csv_send(workdir, server)
+
+    assert code == 0
+    assert delivered(server) == sorted([*OTHERS, TARGET])
+
+
+def test_fault_size_refusal_at_mail_fails_only_its_row(workdir, smtp_server):
+    server = smtp_server(security="none", auth=False,
+                         faults=Faults(mail_replies={2: "552 5.3.4 message too big"}))
+
+    csv_send(workdir, server)
+
+    assert delivered(server) == OTHERS
+    assert journal_event(workdir, TARGET) == events.FAILED
 
 
 def test_fault_read_only_workbook_sends_nothing(workdir, capsys):

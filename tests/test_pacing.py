@@ -1,3 +1,4 @@
+from hypermailer import pacing
 from hypermailer.clock import FakeClock
 from hypermailer.pacing import MINUTE, Pacer, estimated_seconds
 
@@ -45,3 +46,39 @@ def test_pacer_estimate_for_count():
     assert estimated_seconds(30, per_minute=30) == 0
     assert estimated_seconds(61, per_minute=30) == 2 * MINUTE
     assert estimated_seconds(500, per_minute=0) == 0
+
+
+def test_pacer_slow_down_doubles_pause():
+    pacer = Pacer(FakeClock(), per_minute=0)
+
+    pacer.slow_down(1.0)
+    pacer.slow_down(1.0)
+
+    assert pacer.extra_delay == 2.0
+
+
+def test_pacer_calms_down_after_accepted_run():
+    pacer = Pacer(FakeClock(), per_minute=0)
+    pacer.slow_down(1.0)
+    pacer.slow_down(1.0)
+
+    for _ in range(pacing.CALM_AFTER):
+        pacer.accepted()
+    after_one_run = pacer.extra_delay
+    for _ in range(pacing.CALM_AFTER * 3):
+        pacer.accepted()
+
+    assert after_one_run == 1.0
+    assert pacer.extra_delay == 0.0
+
+
+def test_pacer_new_throttle_restarts_the_count():
+    pacer = Pacer(FakeClock(), per_minute=0)
+    pacer.slow_down(1.0)
+
+    for _ in range(pacing.CALM_AFTER - 1):
+        pacer.accepted()
+    pacer.slow_down(1.0)
+    pacer.accepted()
+
+    assert pacer.extra_delay == 2.0

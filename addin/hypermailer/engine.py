@@ -20,9 +20,9 @@ from hypermailer.campaign import Campaign, Mailbox
 from hypermailer.checking import CheckReport, build_message
 from hypermailer.clock import SystemClock
 from hypermailer.compose import message_bytes, new_message_id
-from hypermailer.errors import (ConfigurationError, ConnectError, HyperMailerError,
-                                PermanentFailure, TemporaryFailure, TLSError, TransportError,
-                                UncertainDelivery, AuthenticationError)
+from hypermailer.errors import (AuthenticationError, ConfigurationError, ConnectError,
+                                HyperMailerError, PermanentFailure, SenderRejected,
+                                TemporaryFailure, TLSError, TransportError, UncertainDelivery)
 from hypermailer.i18n import _
 from hypermailer.journal import Journal
 from hypermailer.pacing import Pacer
@@ -33,7 +33,7 @@ from hypermailer.transports.base import Transport
 log = logging.getLogger(__name__)
 
 #: Errors after which no further row can succeed, so the run stops.
-STOPPING_ERRORS = (AuthenticationError, TLSError, ConfigurationError, ConnectError)
+STOPPING_ERRORS = (AuthenticationError, TLSError, ConfigurationError, ConnectError, SenderRejected)
 
 #: Temporary replies that mean "too much, too fast", so the run slows down:
 #: 452 always, 421 and 451 when their text speaks of a rate or a limit.
@@ -314,7 +314,7 @@ def _send_one(campaign: Campaign, mailbox: Mailbox, report: CheckReport, transpo
             if isinstance(error, ConnectError) and attempt < options.max_attempts:
                 _back_off(transport, clock, options, attempt, recipient, error)
                 continue
-            summary.stopped = str(error)
+            summary.stopped = stop_reason(mailbox, error)
             # The row's status shows HyperMailer's explanation, which says what
             # to do, rather than the server's bare reply.
             return _record(journal, summary, events.DEFERRED, recipient, message_id, error,
@@ -324,6 +324,11 @@ def _send_one(campaign: Campaign, mailbox: Mailbox, report: CheckReport, transpo
             if throttled:
                 pacer.slow_down(options.throttle_seconds)
             if attempt < options.max_attempts:
+                # Journal the refusal before the wait, so a crash during the wait
+                # leaves the row "not sent" rather than "may have been sent".
+                journal.record(events.DEFERRED, recipient.key, recipient.row,
+                               message_id=message_id, code=getattr(error, "code", None),
+                               reply=getattr(error, "reply", None) or str(error))
                 try:
                     _back_off(transport, clock, options, attempt, recipient, error)
                 except KeyboardInterrupt:
@@ -353,9 +358,22 @@ def _send_one(campaign: Campaign, mailbox: Mailbox, report: CheckReport, transpo
                        content=campaign.content_fingerprint(),
                        reply=reply)
         summary.add("sent")
+        pacer.accepted()
         log.info("row %d sent, Message-ID %s", recipient.row, message_id)
         return events.SENT
     raise AssertionError("the retry loop always returns")
+
+
+def stop_reason(mailbox: Mailbox, error: Exception) -> str:
+    """Return why the run stopped, naming the mailbox and the step that failed."""
+    steps = ((AuthenticationError, _("login")), (TLSError, _("TLS")),
+             (ConnectError, _("connection")), (SenderRejected, _("sender address")),
+             (ConfigurationError, _("settings")))
+    step = next((name for kind, name in steps if isinstance(error, kind)), "")
+    if not step:
+        return str(error)
+    return _("mailbox {mailbox}, step {step}: {error}").format(
+        mailbox=mailbox.name, step=step, error=error)
 
 
 def _is_throttling(error: Exception) -> bool:

@@ -70,6 +70,10 @@ class AuthenticationError(TransportError):
     """The server rejected the user name or password; the run must stop."""
 
 
+class SenderRejected(TransportError):
+    """A 5xx reply to MAIL FROM: the server refuses the sender, so every message would fail."""
+
+
 class TemporaryFailure(TransportError):
     """A 4xx reply or a dropped connection before the message data went; retry later."""
 

@@ -12,6 +12,10 @@ from collections import deque
 MINUTE = 60.0
 DAY = 24 * 60 * 60.0
 MAX_EXTRA_DELAY = 60.0
+#: Messages accepted in a row after which the extra pause is halved.
+CALM_AFTER = 10
+#: An extra pause below this many seconds is dropped altogether.
+MIN_EXTRA_DELAY = 0.25
 
 
 class Pacer:
@@ -25,12 +29,26 @@ class Pacer:
         self.clock = clock
         self.windows = [(MINUTE, per_minute, deque()), (DAY, per_day, deque())]
         self.extra_delay = 0.0
+        self._accepted_in_row = 0
         self._lock = threading.Lock()
 
     def slow_down(self, first_delay: float = 1.0) -> None:
         """Double the pause between messages (from *first_delay*, up to 60 s) after a "too many" reply."""
         with self._lock:
             self.extra_delay = min(max(self.extra_delay * 2, first_delay), MAX_EXTRA_DELAY)
+            self._accepted_in_row = 0
+
+    def accepted(self) -> None:
+        """Count a message the server took; after 10 in a row, halve the extra pause again."""
+        with self._lock:
+            if not self.extra_delay:
+                return
+            self._accepted_in_row += 1
+            if self._accepted_in_row >= CALM_AFTER:
+                self._accepted_in_row = 0
+                self.extra_delay /= 2
+                if self.extra_delay < MIN_EXTRA_DELAY:
+                    self.extra_delay = 0.0
 
     def delay(self) -> float:
         """Return the seconds to wait before the next message may go."""

@@ -23,6 +23,7 @@ from hypermailer.errors import (
     ConfigurationError,
     ConnectError,
     CredentialError,
+    SenderRejected,
     PermanentFailure,
     TemporaryFailure,
     TLSError,
@@ -452,8 +453,18 @@ class SmtpTransport(Transport):
     def _mail(self, connection: smtplib.SMTP, sender: str, options: list[str]) -> None:
         command = f"MAIL FROM:<{sender}>"
         code, reply = self._exchange(command, lambda: connection.mail(sender, options))
-        if code != 250:
-            raise self._rejected(command, code, reply)
+        if code == 250:
+            return
+        # 552 at MAIL FROM refuses this message's declared size; any other
+        # 5xx refuses the sender itself (a sending quota, a blocked account).
+        if code >= 500 and code != 552:
+            where = {"host": self.host, "port": self.port, "code": code, "reply": reply}
+            raise SenderRejected(
+                _("{host}:{port}: the server rejected the sender {sender} with {code} {reply!r}, "
+                  "so no message from this mailbox can go now. Check the mailbox's From address "
+                  "and whether the provider's sending limit was reached, then send again; the "
+                  "rows not sent wait.").format(sender=sender, **where), **where)
+        raise self._rejected(command, code, reply)
 
     def _rcpt(self, connection: smtplib.SMTP, recipients: list[tuple[str, str]]) -> tuple[str, ...]:
         """Send RCPT for each recipient; return the refused ones unless every one was refused."""
