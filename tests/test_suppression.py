@@ -242,3 +242,30 @@ def test_suppression_honoured_by_later_run_and_other_file(home, tmp_path):
     # The workbook's sample mailbox sends from the same address, so the same list applies.
     assert run_cli("send", book, "--yes") == 0
     assert "yossi.levi@example.org" not in recipients_in(tmp_path / "outbox")
+
+
+def test_workbook_unsubscribed_table_protects_other_files(home, tmp_path):
+    book = tmp_path / "book.xlsm"
+    build_workbook(book, language="en")
+    csv_file = tmp_path / "more.csv"
+    csv_file.write_text("Email,Name\nnew.client@example.com,Dan\nformer.client@example.org,Old\n",
+                        encoding="utf-8")
+    mailbox_file = tmp_path / "mailboxes.toml"
+    mailbox_file.write_text('[mailbox."Office"]\nfrom_address = "office@example.com"\n'
+                            'kind = "pickup"\nfolder = "csv-outbox"\n', encoding="utf-8")
+
+    assert run_cli("send", book, "--yes") == 0
+    run_cli("send", csv_file, "--yes", "--subject", "Hi", "--body", "Hello {#1}",
+            "--mailboxes", mailbox_file, "--mailbox", "Office")
+
+    assert recipients_in(tmp_path / "csv-outbox") == ["new.client@example.com"]
+
+
+def test_workbook_unsubscribed_table_not_copied_by_dry_run(home, tmp_path):
+    book = tmp_path / "book.xlsm"
+    build_workbook(book, language="en")
+    mailbox = FileWorkbook(book).read_campaign().mailboxes[0]
+
+    run_cli("send", book, "--dry-run")
+
+    assert suppression.read_list(mailbox) == []

@@ -196,6 +196,7 @@ def send(workbook: CampaignWorkbook, ui: UserInterface, *, retry_uncertain: bool
         question = confirmation_text(len(pending), mailbox, report)
         if not ui.confirm("\n\n".join(text for text in (changed, question) if text)):
             return
+        session.keep_workbook_unsubscribes(campaign, mailbox)
 
         batches = StatusBatches(workbook, journal, ui, total=len(pending))
         transport = session.open_transport(mailbox)

@@ -110,6 +110,7 @@ def run_send(path: Path, overrides: session.Overrides, request: SendRequest) -> 
             return _exit_for_earlier_outcomes(report, journal.entries)
         if not request.assume_yes:
             _confirm(len(pending), mailbox)
+        session.keep_workbook_unsubscribes(campaign, mailbox)
 
         transport = session.open_transport(mailbox)
         summary = None

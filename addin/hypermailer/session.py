@@ -129,6 +129,18 @@ def with_mailbox_lists(campaign: Campaign, mailbox: Mailbox) -> Campaign:
     return replace(campaign, unsubscribed=unsubscribed, unsubscribe_key=key)
 
 
+def keep_workbook_unsubscribes(campaign: Campaign, mailbox: Mailbox) -> None:
+    """Copy the addresses of the workbook's Unsubscribed table into the mailbox's suppression list.
+
+    A refusal typed into one workbook then protects that address in every
+    file sent through the same mailbox, from either front end.
+    """
+    new = campaign.unsubscribed - suppression.suppressed_addresses(mailbox)
+    if new:
+        source = campaign.source_path.name if campaign.source_path else ""
+        suppression.add_addresses(mailbox, sorted(new), source=source)
+
+
 def campaign_id_for(campaign: Campaign) -> str:
     """Return the campaign's id: the workbook's or the option's, else a new or derived one.
 
