@@ -413,6 +413,15 @@ def test_update_excel_lock_file(built: Path) -> None:
     assert built.read_bytes() == before
 
 
+def test_update_libreoffice_lock_file(built: Path) -> None:
+    before = built.read_bytes()
+    (built.parent / f".~lock.{built.name}#").write_text("user,host,date", encoding="utf-8")
+
+    with pytest.raises(WorkbookError, match="open in LibreOffice"):
+        update_workbook(built, statuses={2: "sent"})
+    assert built.read_bytes() == before
+
+
 def test_update_replace_fails(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Windows refuses to replace a file that Excel holds open; a POSIX test
     # machine cannot lock a file that way, so the refusal is simulated.

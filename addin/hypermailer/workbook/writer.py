@@ -281,15 +281,21 @@ def _is_empty_row(sheet: Worksheet, row: int, first_column: int, width: int) -> 
 
 # Files
 
+def _owner_files(path: Path) -> list[tuple[str, Path]]:
+    """Return the files a spreadsheet program keeps beside a workbook it has open, by program."""
+    return [("Excel", path.with_name(f"~${path.name}")),
+            ("LibreOffice", path.with_name(f".~lock.{path.name}#"))]
+
+
 def _check_writable(path: Path) -> None:
-    # Excel keeps an owner file named "~$" plus the workbook's name beside a
-    # workbook it has open. Writing then would be lost when Excel saves.
-    lock_file = path.with_name(f"~${path.name}")
-    if lock_file.exists():
-        raise WorkbookError(
-            _("{file}: the workbook is open in Excel, so the results cannot be written into it. "
-              "Close it and try again; if it is not open, delete the leftover file {lock}.").format(
-                file=path.name, lock=lock_file.name), path=str(path))
+    # Writing a workbook another program has open would be lost when it saves.
+    for program, lock_file in _owner_files(path):
+        if lock_file.exists():
+            raise WorkbookError(
+                _("{file}: the workbook is open in {program}, so the results cannot be written "
+                  "into it. Close it and try again; if it is not open, delete the leftover file "
+                  "{lock}.").format(file=path.name, program=program, lock=lock_file.name),
+                path=str(path))
     if not path.exists():
         raise WorkbookError(_("{file}: the file was not found. Check the path.").format(file=path),
                             path=str(path))
