@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from datetime import datetime, timezone
 from email import policy
@@ -216,3 +218,12 @@ def test_new_key_is_random_hex():
 
     assert re.fullmatch(r"[0-9a-f]{64}", first)
     assert unsubscribe.new_key() != first
+
+
+def test_token_matches_documented_example():
+    """The worked example in README.md, computed with the standard library alone."""
+    key_text = "0123456789abcdef0123456789abcdef"
+    expected = hmac.new(key_text.encode("utf-8"), b"dana.cohen@example.com", hashlib.sha256).hexdigest()
+
+    assert unsubscribe.token("Dana.Cohen@Example.com", key_text.encode("utf-8")) == expected
+    assert expected == "cc1a1b0708fc70f4f7b6756cec67f0ecbd5817c21142dcc313fbb8117bb33e4d"
