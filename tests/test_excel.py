@@ -650,3 +650,22 @@ def test_new_campaign_button_is_remembered_for_an_unsaved_close(workbook_path: P
 
     assert FileWorkbook(workbook_path).read_campaign().campaign_id == new_id
     assert len(outbox_messages(workbook_path)) == 10
+
+
+def set_local_outbox_per_day(path: Path, per_day: int) -> None:
+    workbook = openpyxl.load_workbook(path, keep_vba=True)
+    sheet = next(sheet for sheet in workbook.worksheets if layout.MAILBOXES_TABLE in sheet.tables)
+    headers = [cell.value for cell in sheet[1]]
+    per_day_column = next(column for column in layout.MAILBOX_COLUMNS if column.key == "per_day")
+    sheet.cell(row=2, column=headers.index(per_day_column.en) + 1).value = per_day
+    workbook.save(path)
+
+
+def test_send_daily_limit_asks_and_reports_waiting_rows(workbook_path: Path) -> None:
+    set_local_outbox_per_day(workbook_path, 2)
+
+    ui = press(buttons.send, workbook_path, RecordingInterface())
+
+    assert "leaves room for 2 today, so 3 rows wait" in ui.questions[-1]
+    assert "reached its daily limit. 3 rows wait; click Send again after" in ui.alerts[-1][0]
+    assert len(outbox_messages(workbook_path)) == 2

@@ -269,7 +269,7 @@ class StatusBatches:
 
 def confirmation_text(count: int, mailbox: Mailbox, report: CheckReport) -> str:
     """Return the question asked before sending: count, mailbox and estimated duration."""
-    question = session.send_question(count, mailbox)
+    question = session.send_question(count, mailbox, session.open_quota(mailbox).remaining())
     if report.errors:
         question += " " + _("{count} rows with errors will be skipped; their status column says "
                             "why.").format(count=len({problem.row for problem in report.errors}))

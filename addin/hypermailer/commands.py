@@ -288,7 +288,7 @@ def _parse_rows(text: str) -> set[int] | None:
 
 
 def _confirm(count: int, mailbox: Mailbox) -> None:
-    question = session.send_question(count, mailbox)
+    question = session.send_question(count, mailbox, session.open_quota(mailbox).remaining())
     answer = click.prompt(question + " " + _("[y/N]"), default="", show_default=False)
     if answer.strip().casefold() not in YES_ANSWERS:
         raise click.exceptions.Abort()

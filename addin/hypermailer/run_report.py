@@ -76,13 +76,18 @@ def _uncertain_note(count: int, front_end: str) -> str:
 
 def _quota_note(summary: RunSummary, front_end: str) -> str:
     resume = summary.quota_until.astimezone().strftime("%Y-%m-%d %H:%M")
+    count = summary.remaining
     if front_end == EXCEL:
-        return _("Mailbox {mailbox} reached its daily limit. {count} rows wait; click Send "
-                 "again after {time} to send them.").format(
-            mailbox=summary.mailbox, count=summary.remaining, time=resume)
-    return _("Mailbox {mailbox} reached its daily limit. {count} rows wait; run the "
-             "same command again after {time} to send them.").format(
-        mailbox=summary.mailbox, count=summary.remaining, time=resume)
+        text = ngettext("Mailbox {mailbox} reached its daily limit. {count} row waits; click Send "
+                        "again after {time} to send it.",
+                        "Mailbox {mailbox} reached its daily limit. {count} rows wait; click Send "
+                        "again after {time} to send them.", count)
+    else:
+        text = ngettext("Mailbox {mailbox} reached its daily limit. {count} row waits; run the "
+                        "same command again after {time} to send it.",
+                        "Mailbox {mailbox} reached its daily limit. {count} rows wait; run the "
+                        "same command again after {time} to send them.", count)
+    return text.format(mailbox=summary.mailbox, count=count, time=resume)
 
 
 def _not_tried_note(count: int, front_end: str) -> str:

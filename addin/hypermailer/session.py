@@ -176,8 +176,12 @@ def ensure_campaign_id(campaign: Campaign,
     return replace(campaign, campaign_id=campaign_id)
 
 
-def send_question(count: int, mailbox: Mailbox) -> str:
-    """Return the question asked before sending: the count, the mailbox and the duration."""
+def send_question(count: int, mailbox: Mailbox, quota_left: int | None = None) -> str:
+    """Return the question asked before sending: the count, the mailbox and the duration.
+
+    *quota_left* is what the mailbox's daily limit still allows; when it is
+    less than *count*, the question says how many rows must wait.
+    """
     question = ngettext("Send {count} message through mailbox {mailbox} ({sender})?",
                         "Send {count} messages through mailbox {mailbox} ({sender})?",
                         count).format(count=count, mailbox=mailbox.name,
@@ -186,6 +190,12 @@ def send_question(count: int, mailbox: Mailbox) -> str:
     if minutes >= 1:
         question += " " + _("At {rate} messages a minute this takes about {minutes:.0f} minutes."
                             ).format(rate=mailbox.per_minute, minutes=minutes)
+    if quota_left is not None and quota_left < count:
+        question += " " + ngettext(
+            "The daily limit of the mailbox leaves room for {left} today, so {rest} row waits "
+            "for a later run.",
+            "The daily limit of the mailbox leaves room for {left} today, so {rest} rows wait "
+            "for a later run.", count - quota_left).format(left=quota_left, rest=count - quota_left)
     return question
 
 
