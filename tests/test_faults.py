@@ -254,3 +254,20 @@ def test_fault_corrupted_workbook_clear_error(workdir, capsys):
     journal_after = {path.name: path.read_bytes()
                      for path in (workdir / "home" / "data" / "journal").glob("*.jsonl")}
     assert journal_after == journal_before
+
+
+def test_check_csv_lists_rows_earlier_runs_left_failed(workdir, smtp_server, capsys,
+                                                       fast_retries):
+    server = smtp_server(security="none", auth=False,
+                         faults=Faults(rcpt_replies={TARGET: "550 5.1.1 no such user"}))
+    csv_send(workdir, server)
+    capsys.readouterr()
+
+    code = run_cli("check", workdir / "list.csv", "--subject", "s", "--body", "b",
+                   "--mailbox", "Test", "--mailboxes", workdir / "mailboxes.toml")
+    out = capsys.readouterr().out
+
+    assert code == 0
+    assert "sent 2, failed 1" in out
+    assert f"Row 3 ({TARGET}): Failed" in out
+    assert "no such user" in out

@@ -19,6 +19,7 @@ from hypermailer.errors import (
     ConnectError,
     CredentialError,
     PermanentFailure,
+    SenderRejected,
     TemporaryFailure,
     TLSError,
     UncertainDelivery,
@@ -300,8 +301,17 @@ def test_smtp_data_554_is_permanent(smtp_server: StartServer) -> None:
     assert caught.value.code == 554
 
 
-def test_smtp_mail_550_is_permanent(smtp_server: StartServer) -> None:
+def test_smtp_mail_550_rejects_sender(smtp_server: StartServer) -> None:
     server = smtp_server(security="starttls", faults=Faults(mail_replies={1: "550 5.7.1 Sender denied"}))
+    with transport_for(server) as transport:
+        with pytest.raises(SenderRejected) as caught:
+            transport.send(SENDER, [DANA], MESSAGE)
+    assert SENDER in str(caught.value)
+    assert caught.value.code == 550
+
+
+def test_smtp_mail_552_is_permanent_for_message(smtp_server: StartServer) -> None:
+    server = smtp_server(security="starttls", faults=Faults(mail_replies={1: "552 5.3.4 Too big"}))
     with transport_for(server) as transport:
         with pytest.raises(PermanentFailure) as caught:
             transport.send(SENDER, [DANA], MESSAGE)

@@ -46,9 +46,14 @@ def run_check(path: Path, overrides: session.Overrides, write_status: bool | Non
     campaign, mailbox, report = _load_and_check(path, overrides)
     output.show_problems(report)
     output.show_check_summary(report)
-    entries = session.journal_entries(session.campaign_id_for(campaign))
-    session.write_back(campaign, report, entries,
-                       write_status=_should_write(campaign, write_status))
+    campaign_id = session.campaign_id_for(campaign)
+    entries = session.journal_entries(campaign_id)
+    writes = _should_write(campaign, write_status)
+    # A CSV or other file without a status column learns its rows' outcomes here.
+    output.show_journal_outcomes(report, entries, campaign_id,
+                                 list_rows=not (writes and campaign.source_path.suffix.lower()
+                                                in (".xlsx", ".xlsm")))
+    session.write_back(campaign, report, entries, write_status=writes)
     return EXIT_CONFIGURATION if report.fatal else _exit_for_problems(report)
 
 

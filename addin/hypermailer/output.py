@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from contextlib import contextmanager
 
 from rich.console import Console
@@ -9,10 +10,12 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                            TimeElapsedColumn, TimeRemainingColumn)
 from rich.table import Table
 
+from hypermailer import journal as events
 from hypermailer import run_report
 from hypermailer.checking import CheckReport
 from hypermailer.engine import RunSummary
 from hypermailer.i18n import _
+from hypermailer.status import entry_text
 
 # soft_wrap leaves line breaking to the terminal, so a message piped to a
 # file or another program keeps each sentence on one line.
@@ -49,6 +52,26 @@ def show_check_summary(report: CheckReport) -> None:
                     "Mailbox: {mailbox}.").format(
         ready=len(report.ready), errors=errors_count, warnings=warnings, skipped=skipped,
         mailbox=report.mailbox.name))
+
+
+def show_journal_outcomes(report: CheckReport, entries: dict, campaign_id: str, *,
+                          list_rows: bool) -> None:
+    """Print what earlier runs of the campaign did; with *list_rows*, each row that did not go."""
+    if not entries:
+        return
+    counts = Counter(entry.event for entry in entries.values())
+    console.print(_("Earlier runs of campaign {campaign}: sent {sent}, failed {failed}, may have "
+                    "been sent {uncertain}, waiting {deferred}.").format(
+        campaign=campaign_id, sent=counts[events.SENT], failed=counts[events.FAILED],
+        uncertain=counts[events.UNCERTAIN] + counts[events.ATTEMPT],
+        deferred=counts[events.DEFERRED]))
+    if not list_rows:
+        return
+    unsettled = sorted((entry for entry in entries.values() if entry.event != events.SENT),
+                       key=lambda entry: entry.row)
+    for entry in unsettled:
+        console.print(_("Row {row} ({address}): {status}").format(
+            row=entry.row, address=entry.key, status=entry_text(entry)), markup=False)
 
 
 def show_run_summary(summary: RunSummary) -> None:
