@@ -190,6 +190,25 @@ def test_cli_implicit_tls_mailbox_test(workdir, smtp_server, tls_ca, file_keyrin
     assert "works" in capsys.readouterr().out
 
 
+def test_cli_mailbox_test_marks_unencrypted_connection(workdir, smtp_server, capsys):
+    server = smtp_server(security="none", auth=False)
+    mailboxes = write_mailboxes(workdir / "mailboxes.toml", server)
+
+    code = run_cli("mailbox", "test", "Test", "--mailboxes", mailboxes)
+    out = capsys.readouterr().out
+
+    assert code == 0
+    assert "! The connection is not encrypted" in out
+    assert "✓ Connected to" in out
+
+
+def test_cli_csv_without_subject_asks_for_option(workdir, capsys):
+    code = run_cli("check", write_csv(workdir / "list.csv"), "--body", "b")
+
+    assert code == 2
+    assert "no subject was given. Give it with --subject." in capsys.readouterr().err
+
+
 def test_cli_missing_password_is_configuration_error(workdir, smtp_server, tls_ca, file_keyring,
                                                      capsys):
     server = smtp_server(security="starttls", auth=True)

@@ -25,6 +25,7 @@ from hypermailer.errors import ConfigurationError, HyperMailerError
 from hypermailer.i18n import _, set_language
 from hypermailer.recipients import Recipient
 from hypermailer.status import entry_text, row_statuses
+from hypermailer.transports.base import step_mark
 from hypermailer.workbook import layout
 from hypermailer.workbook.access import CampaignWorkbook
 from hypermailer.workbook.sheets import is_empty_row
@@ -309,7 +310,7 @@ def test_connection(workbook: CampaignWorkbook, ui: UserInterface) -> None:
     # The transport's errors name the step that failed (connection, TLS or
     # login) and what to do, so they reach the user unchanged.
     steps = session.open_transport(mailbox).verify()
-    ui.alert("\n".join(f"✓ {step}" for step in steps) + "\n\n"
+    ui.alert("\n".join(f"{step_mark(step)} {step}" for step in steps) + "\n\n"
              + _("Mailbox {name} works.").format(name=mailbox.name))
 
 

@@ -174,7 +174,7 @@ def _nothing_to_send(report: CheckReport, options: Options, campaign_id: str) ->
     if options.rows is not None and not any(r.row in options.rows for r in report.ready):
         return _("Nothing to send: no valid row is among the rows chosen with --rows.")
     return _("Nothing to send: every valid row was already handled in campaign {campaign}. "
-             "The status column, or `hypermailer check`, shows each row's outcome.").format(
+             "`hypermailer check` with the same options shows each row's outcome.").format(
         campaign=campaign_id)
 
 

@@ -16,6 +16,7 @@ from hypermailer.commands import EXIT_OK
 from hypermailer.errors import ConfigurationError, CredentialError
 from hypermailer.i18n import _
 from hypermailer.mailboxes import available_mailboxes, find_mailbox
+from hypermailer.transports.base import step_mark
 
 
 def _mailboxes(mailbox_file: Path | None, workbook: Path | None) -> tuple[Mailbox, ...]:
@@ -63,7 +64,7 @@ def run_mailbox_test(name: str, mailbox_file: Path | None, workbook: Path | None
     mailbox = find_mailbox(name, _mailboxes(mailbox_file, workbook), mailbox_file)
     transport = session.open_transport(mailbox)
     for step in transport.verify():
-        output.console.print(f"✓ {step}")
+        output.console.print(f"{step_mark(step)} {step}", markup=False)
     output.console.print(_("Mailbox {name} works.").format(name=mailbox.name))
     return EXIT_OK
 

@@ -63,12 +63,19 @@ def load_campaign(path: Path, overrides: Overrides = Overrides()) -> Campaign:
                             base_folder=path.parent, source_path=path)
     campaign = _apply(campaign, overrides)
 
+    own_workbook = campaign.is_hypermailer_workbook
     if not campaign.subject.strip():
-        raise ConfigurationError(_("{path}: the subject is empty. Fill the Subject cell or give "
-                                   "--subject.").format(path=path))
+        if own_workbook:
+            raise ConfigurationError(_("{path}: the subject is empty. Fill the Subject cell or "
+                                       "give --subject.").format(path=path))
+        raise ConfigurationError(_("{path}: no subject was given. Give it with --subject.")
+                                 .format(path=path))
     if not campaign.body.strip():
-        raise ConfigurationError(_("{path}: the body is empty. Fill the Body cell or give --body "
-                                   "or --body-file.").format(path=path))
+        if own_workbook:
+            raise ConfigurationError(_("{path}: the body is empty. Fill the Body cell or give "
+                                       "--body or --body-file.").format(path=path))
+        raise ConfigurationError(_("{path}: no body was given. Give it with --body or "
+                                   "--body-file.").format(path=path))
     return campaign
 
 

@@ -20,6 +20,15 @@ class Delivery:
     refused: tuple[str, ...] = ()
 
 
+class Caution(str):
+    """A step of a connection test that worked but deserves the user's attention."""
+
+
+def step_mark(step: str) -> str:
+    """Return the sign shown before a connection-test step: a tick, or ! for a caution."""
+    return "!" if isinstance(step, Caution) else "✓"
+
+
 class Transport(ABC):
     """Sends message bytes to envelope recipients.
 

@@ -30,7 +30,7 @@ from hypermailer.errors import (
     UncertainDelivery,
 )
 from hypermailer.i18n import _
-from hypermailer.transports.base import Delivery, Transport
+from hypermailer.transports.base import Caution, Delivery, Transport
 
 logger = logging.getLogger(__name__)
 
@@ -163,7 +163,8 @@ class SmtpTransport(Transport):
             if self.security is Security.STARTTLS:
                 self._starttls(connection)
             if self.security is Security.NONE:
-                steps.append(_("The connection is not encrypted."))
+                steps.append(Caution(_("The connection is not encrypted: use it only on a "
+                                       "trusted network.")))
             else:
                 steps.append(_("TLS is active ({version}); the certificate of {host} is valid.").format(
                     version=connection.sock.version(), host=self.host))
@@ -200,7 +201,8 @@ class SmtpTransport(Transport):
             raise ConfigurationError(
                 _("Mailbox {name!r}: the password would travel to {host}:{port} without encryption, "
                   "so HyperMailer did not connect. Set the security to ssl (port 465) or starttls "
-                  "(port 587). Allow plain authentication only for a server on a trusted network.")
+                  "(port 587). Only for a server on a trusted network, set allow_plain_auth "
+                  "(the \"Allow unencrypted password\" column) to true instead.")
                 .format(name=name, host=self.host, port=self.port))
 
     def _tls_context(self) -> ssl.SSLContext:
