@@ -18,7 +18,7 @@ import pytest
 
 from hypermailer import buttons, credentials
 from hypermailer.campaign import CellError
-from hypermailer.excel_source import hidden_rows, make_cell, status_runs
+from hypermailer.excel_source import hidden_rows, make_cell, status_runs, uniform_blocks
 from hypermailer.workbook import layout
 from hypermailer.workbook.access import FileWorkbook
 from hypermailer.workbook.build import build_workbook
@@ -669,3 +669,18 @@ def test_send_daily_limit_asks_and_reports_waiting_rows(workbook_path: Path) -> 
     assert "leaves room for 2 today, so 3 rows wait" in ui.questions[-1]
     assert "reached its daily limit. 3 rows wait; click Send again after" in ui.alerts[-1][0]
     assert len(outbox_messages(workbook_path)) == 2
+
+
+def test_uniform_blocks_number_formats_by_run() -> None:
+    formats = {row: "dd/mm/yyyy" if row <= 500 else "General" for row in range(2, 1002)}
+    calls = []
+
+    def read(top: int, bottom: int) -> str | None:
+        calls.append((top, bottom))
+        found = {formats[row] for row in range(top, bottom + 1)}
+        return found.pop() if len(found) == 1 else None
+
+    values = uniform_blocks(read, 2, 1001)
+
+    assert values == formats
+    assert len(calls) < 40

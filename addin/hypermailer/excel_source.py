@@ -106,15 +106,17 @@ class ExcelCellSource:
 def read_area(area, first_row: int, first_column: int, width: int) -> tuple[SourceRow, ...]:
     """Read a range's values and number formats into rows of cells.
 
-    One call reads the values and one call per column reads the number
-    format; a column that mixes formats is read cell by cell.
+    One call reads the values. Number formats and row heights (for hidden
+    rows) are read per block of equal values, see :func:`uniform_blocks`.
     """
     values = _as_rows(area.options(ndim=2, err_to_str=True).value, width)
-    formats = [_column_formats(area.columns[index], len(values)) for index in range(width)]
     sheet = area.sheet
+    last_row = first_row + len(values) - 1
+    formats = [_column_formats(sheet, first_column + index, first_row, last_row)
+               for index in range(width)]
     hidden = hidden_rows(
         lambda top, bottom: sheet.range((top, first_column), (bottom, first_column)).row_height,
-        first_row, first_row + len(values) - 1)
+        first_row, last_row)
     return tuple(
         SourceRow(number=first_row + offset,
                   cells=tuple(make_cell(value, formats[index][offset],
@@ -124,33 +126,40 @@ def read_area(area, first_row: int, first_column: int, width: int) -> tuple[Sour
         for offset, row in enumerate(values))
 
 
-def hidden_rows(row_height: Callable[[int, int], float | None], first: int, last: int) -> set[int]:
-    """Return the rows from *first* to *last* that are hidden (by a filter or by hand).
+def uniform_blocks(read: Callable[[int, int], object], first: int, last: int) -> dict[int, object]:
+    """Return each row's value of a property Excel reports for a block only when it is uniform.
 
-    *row_height(top, bottom)* is the height shared by those rows, ``None`` when
-    they differ; a hidden row's height is 0. A block of equal heights is
-    settled in one call and a mixed block is split in half, so a list with a
-    few filtered runs costs a few calls per run, not one per row.
+    *read(top, bottom)* gives the value shared by rows *top* to *bottom*, or
+    ``None`` when they differ (as Excel does for row heights and number
+    formats). A uniform block is settled in one call and a mixed one is split
+    in half, so a column with a few runs of different values costs a few calls
+    per run, not one per row.
     """
-    hidden: set[int] = set()
+    values: dict[int, object] = {}
     blocks = [(first, last)] if last >= first else []
     while blocks:
         top, bottom = blocks.pop()
-        height = row_height(top, bottom)
-        if height is not None or top == bottom:
-            if height == 0:
-                hidden.update(range(top, bottom + 1))
+        value = read(top, bottom)
+        if value is not None or top == bottom:
+            values.update(dict.fromkeys(range(top, bottom + 1), value))
             continue
         middle = (top + bottom) // 2
         blocks += [(top, middle), (middle + 1, bottom)]
-    return hidden
+    return values
 
 
-def _column_formats(column, height: int) -> list[str]:
-    shared = column.number_format
-    if shared:
-        return [shared] * height
-    return [cell.number_format or "General" for cell in column]
+def hidden_rows(row_height: Callable[[int, int], float | None], first: int, last: int) -> set[int]:
+    """Return the rows from *first* to *last* that are hidden (by a filter or by hand): height 0."""
+    return {row for row, height in uniform_blocks(row_height, first, last).items() if height == 0}
+
+
+def _column_formats(sheet, column: int, first_row: int, last_row: int) -> list[str]:
+    """Return the number format of each cell of one column, in few calls."""
+    formats = uniform_blocks(
+        # A mixed block reads as None on Windows and may read as "" elsewhere.
+        lambda top, bottom: sheet.range((top, column), (bottom, column)).number_format or None,
+        first_row, last_row)
+    return [formats[row] or "General" for row in range(first_row, last_row + 1)]
 
 
 def _as_rows(value, width: int) -> list[list[object]]:
