@@ -18,6 +18,7 @@ import pytest
 
 from hypermailer import buttons, credentials
 from hypermailer.campaign import CellError
+from hypermailer.checking import check_campaign
 from hypermailer.excel_source import hidden_rows, make_cell, status_runs, uniform_blocks
 from hypermailer.workbook import layout
 from hypermailer.workbook.access import FileWorkbook
@@ -684,3 +685,15 @@ def test_uniform_blocks_number_formats_by_run() -> None:
 
     assert values == formats
     assert len(calls) < 40
+
+
+def test_check_template_error_names_subject_and_body_cells(workbook_path: Path) -> None:
+    set_cells(workbook_path, {layout.SUBJECT: "Hello {#9}", layout.BODY: "Dear <#8> and {#7}"})
+    campaign = FileWorkbook(workbook_path).read_campaign()
+
+    report = check_campaign(campaign, campaign.mailboxes[0])
+    messages = [problem.message for problem in report.problems if problem.kind == "template"]
+
+    assert len(messages) == 3
+    assert messages[0].startswith("'Message'!B2: ")
+    assert all(message.startswith("'Message'!B3: ") for message in messages[1:])

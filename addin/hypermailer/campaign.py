@@ -148,6 +148,8 @@ class Campaign:
     extra: dict[str, str] = field(default_factory=dict)
     advertisement: bool = False
     unsubscribe_key: bytes = field(default=b"", repr=False)
+    #: Where the subject and body were read from (``"subject"`` -> ``'Message'!B2``).
+    locations: dict[str, str] = field(default_factory=dict)
 
     def content_fingerprint(self) -> str:
         """Return a short hash of what the message says: subject, body, format, template.

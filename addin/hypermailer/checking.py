@@ -75,7 +75,9 @@ def check_campaign(campaign: Campaign, mailbox: Mailbox) -> CheckReport:
     except TemplateError as error:
         # One problem for each placeholder, so the user corrects them all at once.
         for item in error.errors if isinstance(error, TemplateErrors) else (error,):
-            report.problems.append(Problem(row=None, cell="", kind="template", message=str(item),
+            where = campaign.locations.get(item.template, "")
+            message = f"{where}: {item}" if where else str(item)
+            report.problems.append(Problem(row=None, cell=where, kind="template", message=message,
                                            severity="error"))
     if report.fatal:
         return report

@@ -215,7 +215,18 @@ class _CampaignReader:
             mailboxes=self.mailboxes(),
             is_hypermailer_workbook=True,
             advertisement=self.advertisement(),
+            locations=self.locations(),
         )
+
+    def locations(self) -> dict[str, str]:
+        """Return the cell reference (``'Sheet'!B2``) of the subject and body cells."""
+        found = {}
+        for key, name in (("subject", layout.SUBJECT), ("body", layout.BODY)):
+            located = self._locate(name, required=False)
+            if located is not None:
+                sheet, cell = located
+                found[key] = "'{}'!{}".format(sheet.replace("'", "''"), cell.coordinate)
+        return found
 
     # Named cells
 
