@@ -19,8 +19,8 @@ from types import ModuleType
 
 from hypermailer import i18n
 
-# click 8's modules that call gettext; the Windows console module only
-# imports on Windows.
+# The modules of click 8 that call gettext. The Windows console module
+# imports only on Windows.
 CLICK_MODULES = ("core", "decorators", "exceptions", "formatting", "parser",
                  "shell_completion", "termui", "types", "utils", "_termui_impl")
 WINDOWS_MODULES = ("_winconsole",)

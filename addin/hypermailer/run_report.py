@@ -1,8 +1,8 @@
 """The words that close a run: the counts, then what the user should do next.
 
-The command line and the ribbon say the same things; only the way to act
-differs (an option to type, or a button to click), so each note comes in a
-whole sentence for each front end rather than from pieced-together fragments.
+The command line and the ribbon report the same facts. Only the way to act
+differs (an option to type, or a button to click), so each note is a whole
+sentence per front end rather than a sentence pieced together from fragments.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def next_steps(summary: RunSummary, front_end: str) -> list[str]:
 
 
 def content_change_note(campaign: Campaign, entries, front_end: str) -> str:
-    """Warn, before a run, when rows of this campaign went out with a different message."""
+    """Return a warning when rows of this campaign went out with a different message, else ``""``."""
     if not events.content_changed(entries, campaign.content_fingerprint()):
         return ""
     if front_end == EXCEL:
