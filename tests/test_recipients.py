@@ -625,7 +625,7 @@ def test_read_recipients_message_names_cell():
 # CC columns
 
 
-@pytest.mark.parametrize("header", ["CC", "Cc", "cc", "  CC ", "עותק", " עותק"])
+@pytest.mark.parametrize("header", ["CC", "Cc", "cc", "  CC ", "עותק", " עותק", "העתק", "עותקים"])
 def test_read_recipients_cc_header_variants(header):
     table = make_table(("Email", header), ["dana@example.com", "boss@example.com"])
     assert read(table).recipients[0].cc == ("boss@example.com",)
@@ -706,7 +706,8 @@ def files(tmp_path):
     return tmp_path
 
 
-@pytest.mark.parametrize("header", ["Attachments", "attachment", "קבצים מצורפים", "קובץ מצורף"])
+@pytest.mark.parametrize("header", ["Attachments", "attachment", "קבצים מצורפים", "קובץ מצורף",
+                                    "צרופה", "צרופות"])
 def test_read_recipients_attachment_header_variants(files, header):
     table = make_table(("Email", header), ["dana@example.com", "price list.xlsx"])
     recipient = read(table, base_folder=files).recipients[0]

@@ -38,8 +38,11 @@ ERROR = "error"      # the row is not sent
 WARNING = "warning"  # the row is sent; something in it was left out
 INFO = "info"        # the row is not sent, on purpose
 
-CC_HEADERS = frozenset({"cc", "עותק"})
-ATTACHMENT_HEADERS = frozenset({"attachments", "attachment", "קבצים מצורפים", "קובץ מצורף"})
+#: Headers (compared in lower case) of the columns that hold CC addresses and
+#: attachment file names, with the Hebrew words users write for them.
+CC_HEADERS = frozenset({"cc", "עותק", "עותקים", "העתק", "העתקים"})
+ATTACHMENT_HEADERS = frozenset({"attachments", "attachment", "קבצים מצורפים", "קובץ מצורף",
+                                "צרופה", "צרופות", "קבצים", "קובץ"})
 
 
 @dataclass(frozen=True)
