@@ -1,9 +1,9 @@
 """Crash test: kill a real ``hypermailer send`` with SIGKILL while it sends, resume, repeat.
 
-A kill counts only when it lands on a live sender in the middle of sending:
-the server has received at least one message of that run, the process was
-still running when the signal went out, and rows were still pending after
-it died. The test starts runs until the required number of kills has landed,
+A kill counts only when it lands on a live sender in the middle of sending.
+So the server has received at least one message of that run, the process was
+still running when the signal went out, and rows were still pending after it
+died. The test starts runs until the required number of kills has landed,
 bounded by a time budget and a maximum number of attempts. Afterwards every
 row must have been delivered exactly once, except rows the journal reports as
 "may have been sent", which are delivered at most once. The default run needs
@@ -83,7 +83,7 @@ def journal_file(folder: Path) -> Path:
 
 
 def pending_rows(folder: Path, rows: int) -> int:
-    """Count the rows that have no final record in the journal, so a later run still sends them."""
+    """Count the rows without a final record in the journal: a later run still sends them."""
     entries = read_entries(journal_file(folder))
     return sum(1 for index in range(rows)
                if getattr(entries.get(f"user{index}@example.com"), "event", None)
@@ -102,7 +102,10 @@ def kill_delay(chooser: random.Random, pending: int, kills_left: int,
 
 
 def wait_for_delivery(server, before: int, process: subprocess.Popen) -> float | None:
-    """Wait until the server holds a message beyond *before*; return when, or None if none came."""
+    """Wait for the server to receive message number *before* + 1, and return the time it arrived.
+
+    Return None when the run ends or times out without delivering anything.
+    """
     deadline = time.monotonic() + FIRST_DELIVERY_TIMEOUT
     while process.poll() is None and time.monotonic() < deadline:
         if len(server.received) > before:
@@ -150,7 +153,7 @@ def run_with_kills(folder: Path, server, plan: KillPlan, seed: int,
         attempts += 1
         delay = kill_delay(chooser, pending, plan.kills - kills, seconds_per_message)
         attempt = attempt_kill(command, env, server, delay)
-        # A run killed after its last row has no pending rows left: that kill missed the sending.
+        # A run killed after its last row leaves no pending rows, so that kill missed the sending.
         if attempt.landed and pending_rows(folder, plan.rows) > 0:
             kills += 1
         if attempt.seconds_per_message is not None:

@@ -6,13 +6,18 @@ installed and nothing else. The messages are every row of the Hebrew and the
 English sample campaign, with and without attachments, as an advertisement
 or not, and with a one-click unsubscribe URL. Each must score below 2.0. None
 may trip a rule about malformed headers, a missing Date or Message-ID, HTML
-without text, or bad MIME structure or encoding. The test is skipped where ``spamassassin``
-is not installed; ``.ci/run`` installs it from Debian's packages.
+without text, or bad MIME structure or encoding.
+
+The scoring tests are skipped where ``spamassassin`` cannot run, unless the
+environment sets ``HYPERMAILER_REQUIRE_SPAMASSASSIN=1``: then they fail.
+``.ci/run`` installs SpamAssassin from Debian's packages and sets that variable
+when the install left ``spamassassin`` on PATH.
 """
 
 from __future__ import annotations
 
 import mailbox
+import os
 import re
 import shutil
 import subprocess
@@ -30,7 +35,8 @@ from hypermailer.workbook.build import build_workbook
 
 SPAMASSASSIN = shutil.which("spamassassin")
 
-pytestmark = pytest.mark.skipif(SPAMASSASSIN is None, reason="spamassassin is not installed")
+#: Set to 1 (as ``.ci/run`` does) to fail instead of skip when SpamAssassin cannot run.
+REQUIRE_VARIABLE = "HYPERMAILER_REQUIRE_SPAMASSASSIN"
 
 MAX_SCORE = 2.0
 
@@ -51,6 +57,31 @@ PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R>>endobj\n"
        b"4 0 obj<</Length 44>>stream\nBT /F1 12 Tf 72 770 Td (Price list 2025) Tj ET\nendstream\n"
        b"endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def spamassassin_problem() -> str | None:
+    """Run ``spamassassin --version``, and return why SpamAssassin cannot run or None if it can."""
+    if SPAMASSASSIN is None:
+        return "spamassassin is not on PATH"
+    try:
+        completed = subprocess.run([SPAMASSASSIN, "--version"], capture_output=True,
+                                   timeout=120, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"{SPAMASSASSIN} --version failed: {error}"
+    if completed.returncode != 0:
+        stderr = completed.stderr.decode("utf-8", "replace").strip()
+        return f"{SPAMASSASSIN} --version exited with {completed.returncode}: {stderr}"
+    return None
+
+
+def require_spamassassin(problem: str | None, environ: dict[str, str]) -> None:
+    """Skip the calling test when SpamAssassin cannot run, or fail it when *environ* requires it."""
+    if problem is None:
+        return
+    if environ.get(REQUIRE_VARIABLE) == "1":
+        pytest.fail(f"{REQUIRE_VARIABLE}=1, but the spam-score gate cannot run: {problem}. "
+                    f"Install Debian's spamassassin package, or unset {REQUIRE_VARIABLE}.")
+    pytest.skip(f"{problem}; the spam-score gate did not run")
 
 
 @dataclass(frozen=True)
@@ -149,6 +180,7 @@ def parse_status(row: int, status: str) -> Score:
 @pytest.fixture(scope="module")
 def scores(tmp_path_factory) -> dict[str, list[Score]]:
     """Score every variant's messages once; map the variant's name to its rows' scores."""
+    require_spamassassin(spamassassin_problem(), os.environ)
     folder = tmp_path_factory.mktemp("spamassassin")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HYPERMAILER_HOME", str(folder / "home"))
@@ -193,3 +225,17 @@ def test_forbidden_rules_match_structure_rules():
         assert FORBIDDEN_RULES.search(rule), rule
     for rule in ("HTML_MESSAGE", "NO_RECEIVED", "NO_RELAYS"):
         assert not FORBIDDEN_RULES.search(rule), rule
+
+
+def test_require_spamassassin_fails_when_required():
+    with pytest.raises(pytest.fail.Exception, match="spam-score gate cannot run: not on PATH"):
+        require_spamassassin("not on PATH", {REQUIRE_VARIABLE: "1"})
+
+
+def test_require_spamassassin_skips_when_not_required():
+    with pytest.raises(pytest.skip.Exception, match="not on PATH"):
+        require_spamassassin("not on PATH", {})
+
+
+def test_require_spamassassin_passes_when_it_runs():
+    require_spamassassin(None, {REQUIRE_VARIABLE: "1"})
