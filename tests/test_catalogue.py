@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import gettext
 import io
+import os
+import subprocess
+import sys
 import string
 
 import pytest
@@ -202,17 +205,18 @@ LOCALE_VARIABLES = ("HYPERMAILER_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LA
 
 
 @pytest.mark.parametrize("system_locale, expected", [
-    (("Hebrew_Israel", "1255"), "he"),           # Windows, Hebrew
-    (("English_United States", "1252"), "en"),   # Windows, English
-    (("en_GB", "UTF-8"), "en"),
-    ((None, None), "he"),                         # nothing known: Hebrew first
+    ("Hebrew_Israel.1255", "he"),           # Windows, Hebrew
+    ("English_United States.1252", "en"),   # Windows, English
+    ("en_GB.UTF-8", "en"),
+    ("C.UTF-8", "he"),                      # no locale: Hebrew first
+    ("C", "he"),
 ])
 def test_language_from_system_locale_without_variables(monkeypatch, system_locale, expected):
     """Windows sets no POSIX locale variable; the system locale decides there."""
     for variable in LOCALE_VARIABLES:
         monkeypatch.delenv(variable, raising=False)
-    # NOTE: a stand-in for the Windows locale API, which this Linux machine lacks.
-    monkeypatch.setattr("locale.getlocale", lambda *args: system_locale)
+    # NOTE: a stand-in for the Windows locale, which this Linux machine cannot set.
+    monkeypatch.setattr(i18n, "_system_locale", lambda: system_locale)
 
     assert i18n.language_from_environment() == expected
 
@@ -221,6 +225,18 @@ def test_language_variable_wins_over_system_locale(monkeypatch):
     for variable in LOCALE_VARIABLES:
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("LANG", "he_IL.UTF-8")
-    monkeypatch.setattr("locale.getlocale", lambda *args: ("English_United States", "1252"))
+    monkeypatch.setattr(i18n, "_system_locale", lambda: "English_United States.1252")
 
     assert i18n.language_from_environment() == "he"
+
+
+def test_language_c_locale_machine_is_hebrew():
+    """A real process with LANG=C.UTF-8 and nothing else speaks Hebrew."""
+    environment = {"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8",
+                   "PYTHONPATH": os.pathsep.join(sys.path)}
+
+    result = subprocess.run([sys.executable, "-m", "hypermailer", "--help"], env=environment,
+                            capture_output=True, text=True, encoding="utf-8", check=False)
+
+    assert result.returncode == 0
+    assert result.stdout.startswith("שימוש:")

@@ -69,10 +69,16 @@ def language_from_environment() -> str:
 
 
 def _system_locale() -> str | None:
-    """Return the name of the process's user locale, as the operating system reports it."""
+    """Return the name of the process's character-type locale, as the C library has it.
+
+    Python sets it from the user's settings at startup: ``Hebrew_Israel.1255``
+    on a Hebrew Windows, ``C.UTF-8`` on a Linux machine with no locale.
+    ``locale.getlocale()`` is not used, because it turns ``C.UTF-8`` into
+    ``en_US``, which would make such a machine speak English.
+    """
     try:
-        return locale.getlocale()[0]
-    except ValueError:  # an unknown locale name in the environment
+        return locale.setlocale(locale.LC_CTYPE)
+    except locale.Error:
         return None
 
 
