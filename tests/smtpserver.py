@@ -46,6 +46,7 @@ class Faults:
     offer_starttls: bool = True        # list STARTTLS in the EHLO reply (starttls mode)
     offer_8bitmime: bool = True
     offer_smtputf8: bool = True
+    auth_reply: str | None = None      # reply to every AUTH instead of checking the password
 
 
 async def _wait_until_cancelled() -> None:
@@ -122,6 +123,8 @@ class _Handler:
         assert isinstance(auth_data, LoginPassword)
         login = auth_data.login.decode("utf-8", errors="replace")
         self.owner.auth_attempts.append(login)
+        if self.owner.faults.auth_reply:
+            return AuthResult(success=False, handled=False, message=self.owner.faults.auth_reply)
         valid = (login == self.owner.username
                  and auth_data.password == self.owner.password.encode("utf-8"))
         return AuthResult(success=valid, auth_data=auth_data if valid else None, handled=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gettext
 import io
+import re
 import os
 import subprocess
 import sys
@@ -240,3 +241,15 @@ def test_language_c_locale_machine_is_hebrew():
 
     assert result.returncode == 0
     assert result.stdout.startswith("שימוש:")
+
+
+def test_catalogue_keeps_every_command_line_option():
+    """An option such as --subject must appear in the translation exactly as in the msgid."""
+    option = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
+    changed = []
+    for message in entries(catalogue.read_catalogue("he")):
+        for msgid, msgstr in zip(forms(message.id), forms(message.string)):
+            if sorted(set(option.findall(msgid))) != sorted(set(option.findall(msgstr))):
+                changed.append(msgid)
+
+    assert not changed, f"options differ between msgid and translation in: {changed}"

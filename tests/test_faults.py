@@ -16,7 +16,7 @@ from hypermailer import commands
 from hypermailer import journal as events
 from hypermailer.engine import Options
 from hypermailer.journal import read_entries
-from smtpserver import Faults
+from smtpserver import PASSWORD, USERNAME, Faults
 from test_cli import csv_send, run_cli, workdir, write_csv, write_mailboxes  # noqa: F401  (workdir is a fixture)
 
 TARGET = "yossi@example.org"
@@ -271,3 +271,23 @@ def test_check_csv_lists_rows_earlier_runs_left_failed(workdir, smtp_server, cap
     assert "sent 2, failed 1" in out
     assert f"Row 3 ({TARGET}): Failed" in out
     assert "no such user" in out
+
+
+def test_fault_login_unavailable_stops_run_rows_wait(workdir, smtp_server, tls_ca, file_keyring,
+                                                     capsys, fast_retries):
+    server = smtp_server(security="starttls", auth=True,
+                         faults=Faults(auth_reply="454 4.7.0 Temporary authentication failure"))
+    tls_ca.cert_pem.write_to_path(str(workdir / "ca.pem"))
+    mailboxes = write_mailboxes(workdir / "mailboxes.toml", server, username=USERNAME,
+                                ca_file="ca.pem")
+    file_keyring.set_password("HyperMailer", f"{USERNAME}@{server.host}", PASSWORD)
+
+    code = run_cli("send", write_csv(workdir / "list.csv"), "--subject", "s", "--body", "b",
+                   "--mailbox", "Test", "--mailboxes", mailboxes, "--yes")
+    captured = capsys.readouterr()
+
+    assert code == 2
+    assert server.received == []
+    assert len(server.auth_attempts) == 3
+    assert "mailbox Test, step login:" in captured.err
+    assert journal_event(workdir, "dana@example.com") == events.DEFERRED

@@ -21,7 +21,7 @@ from hypermailer.checking import CheckReport, build_message
 from hypermailer.clock import SystemClock
 from hypermailer.compose import message_bytes, new_message_id
 from hypermailer.errors import (AuthenticationError, ConfigurationError, ConnectError,
-                                HyperMailerError, PermanentFailure, SenderRejected,
+                                HyperMailerError, LoginUnavailable, PermanentFailure, SenderRejected,
                                 TemporaryFailure, TLSError, TransportError, UncertainDelivery)
 from hypermailer.i18n import _
 from hypermailer.journal import Journal
@@ -366,7 +366,7 @@ def _send_one(campaign: Campaign, mailbox: Mailbox, report: CheckReport, transpo
 
 def stop_reason(mailbox: Mailbox, error: Exception) -> str:
     """Return why the run stopped, naming the mailbox and the step that failed."""
-    steps = ((AuthenticationError, _("login")), (TLSError, _("TLS")),
+    steps = ((AuthenticationError, _("login")), (LoginUnavailable, _("login")), (TLSError, _("TLS")),
              (ConnectError, _("connection")), (SenderRejected, _("sender address")),
              (ConfigurationError, _("settings")))
     step = next((name for kind, name in steps if isinstance(error, kind)), "")

@@ -62,6 +62,10 @@ class ConnectError(TransportError, ConnectionError):
     """The server could not be reached (refused, unknown host, timed out)."""
 
 
+class LoginUnavailable(ConnectError):
+    """The server could not check the login just now: no answer, a dropped line or a 4xx reply."""
+
+
 class TLSError(TransportError):
     """TLS could not be negotiated or the certificate failed verification."""
 

@@ -23,6 +23,7 @@ from hypermailer.errors import (
     ConfigurationError,
     ConnectError,
     CredentialError,
+    LoginUnavailable,
     SenderRejected,
     PermanentFailure,
     TemporaryFailure,
@@ -339,18 +340,24 @@ class SmtpTransport(Transport):
                 .format(name=name, **where), **where)
         mechanisms = connection.esmtp_features["auth"].upper().split()
 
+        # A login the server cannot check now stops the run (after the engine's
+        # retries) instead of failing row after row.
         try:
             code, reply = self._authenticate(connection, mechanisms)
         except (smtplib.SMTPException, OSError) as error:
-            raise TemporaryFailure(
-                _("{host}:{port}: the connection was lost during login ({error}). Try again later.")
-                .format(error=error, **where), **where) from error
+            if isinstance(error, TimeoutError) or isinstance(error.__context__, TimeoutError):
+                text = _("{host}:{port}: the server did not answer the login within {timeout} "
+                         "seconds. Try again later, or ask the provider whether the server works.")
+            else:
+                text = _("{host}:{port}: the connection was lost during login. Try again later.")
+            raise LoginUnavailable(text.format(timeout=self.mailbox.timeout, **where),
+                                   **where) from error
 
         text = _reply_text(reply)
         if code == 235:
             return
         if 400 <= code < 500:
-            raise TemporaryFailure(
+            raise LoginUnavailable(
                 _("{host}:{port}: the server could not check the password just now "
                   "({code} {reply!r}). Try again later.")
                 .format(code=code, reply=text, **where), **where, code=code, reply=text)
