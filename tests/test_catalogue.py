@@ -149,6 +149,17 @@ def test_hebrew_status_cell_text():
     assert text.endswith(": 550 mailbox unavailable")
 
 
+def test_status_text_quotes_reply_code_once():
+    entry = Entry(key="dana@example.com", event=events.DEFERRED, row=2,
+                  time="2025-01-31T08:00:00+00:00", code=535,
+                  reply="127.0.0.1:25: login failed with 535 'bad password'.")
+
+    text = status.entry_text(entry)
+
+    assert text.count("535") == 1
+    assert ".." not in text
+
+
 def test_translate_in_hebrew_keeps_active_language():
     text = i18n.translate_in("he", "Subject")
 

@@ -127,7 +127,7 @@ def test_check_writes_problems_into_status_column(workbook_path: Path) -> None:
     assert "not-an-address" in found[3]
     assert "2" in found[4]
     assert found[2] in (None, "")
-    assert "Ready to send: 3." in ui.alerts[-1][0]
+    assert "Valid rows: 3." in ui.alerts[-1][0]
 
 
 def test_check_sends_nothing(workbook_path: Path) -> None:
@@ -314,7 +314,7 @@ def test_paste_then_check_works(workbook_path: Path) -> None:
     press(buttons.paste_from_clipboard, workbook_path, RecordingInterface(clipboard=CLIPBOARD))
     set_cells(workbook_path, {layout.SUBJECT: "Hello {#1}", layout.BODY: "Number {#2}"})
     ui = press(buttons.check, workbook_path, RecordingInterface())
-    assert "Ready to send: 2." in ui.alerts[-1][0]
+    assert "Valid rows: 2." in ui.alerts[-1][0]
 
 
 def test_paste_empty_clipboard_message(workbook_path: Path) -> None:

@@ -93,6 +93,19 @@ def test_fault_refusal_journaled_before_each_retry(workdir, smtp_server, fast_re
                                  events.DEFERRED, events.ATTEMPT, events.FAILED]
 
 
+def test_fault_failed_row_listed_with_retry_hint(workdir, smtp_server, capsys, fast_retries):
+    server = smtp_server(security="none", auth=False,
+                         faults=Faults(rcpt_replies={TARGET: "451 4.3.0 try again later"}))
+
+    csv_send(workdir, server)
+    out = capsys.readouterr().out
+
+    assert f"Row 3 ({TARGET}): Failed" in out
+    assert "try again later" in out
+    assert "1 row failed; the list above says why." in out
+    assert "--retry-failed" in out
+
+
 def test_fault_failed_reply_keeps_last_server_reply(workdir, smtp_server, fast_retries):
     server = smtp_server(security="none", auth=False,
                          faults=Faults(rcpt_replies={TARGET: "450 4.2.1 mailbox busy"}))
@@ -291,3 +304,14 @@ def test_fault_login_unavailable_stops_run_rows_wait(workdir, smtp_server, tls_c
     assert len(server.auth_attempts) == 3
     assert "mailbox Test, step login:" in captured.err
     assert journal_event(workdir, "dana@example.com") == events.DEFERRED
+
+
+def test_check_warns_when_message_changed_since_send(workdir, smtp_server, capsys):
+    server = smtp_server(security="none", auth=False)
+    csv_send(workdir, server)
+    capsys.readouterr()
+
+    run_cli("check", workdir / "list.csv", "--subject", "another subject", "--body", "b",
+            "--mailbox", "Test", "--mailboxes", workdir / "mailboxes.toml")
+
+    assert "add --new-campaign" in capsys.readouterr().err

@@ -364,7 +364,7 @@ def _check_summary(report: CheckReport) -> str:
     errors_count = sum(1 for problem in report.problems if problem.severity == "error")
     warnings = sum(1 for problem in report.problems if problem.severity == "warning")
     skipped = sum(1 for problem in report.problems if problem.severity == "info")
-    text = _("Ready to send: {ready}. Errors: {errors}. Warnings: {warnings}. "
+    text = _("Valid rows: {ready}. Errors: {errors}. Warnings: {warnings}. "
              "Skipped on purpose (duplicate, unsubscribed, hidden): {skipped}. "
              "Mailbox: {mailbox}.").format(
         ready=len(report.ready), errors=errors_count, warnings=warnings, skipped=skipped,

@@ -50,6 +50,10 @@ def run_check(path: Path, overrides: session.Overrides, write_status: bool | Non
     entries = session.journal_entries(campaign_id)
     writes = _should_write(campaign, write_status)
     # A CSV or other file without a status column learns its rows' outcomes here.
+    changed = run_report.content_change_note(replace(campaign, campaign_id=campaign_id), entries,
+                                             run_report.CLI)
+    if changed:
+        output.errors.print(changed, style="yellow", markup=False)
     output.show_journal_outcomes(report, entries, campaign_id,
                                  list_rows=not (writes and campaign.source_path.suffix.lower()
                                                 in (".xlsx", ".xlsm")))
@@ -128,7 +132,7 @@ def run_send(path: Path, overrides: session.Overrides, request: SendRequest) -> 
         finally:
             written = _write_back_after_run(campaign, report, journal.entries, summary,
                                             _should_write(campaign, request.write_status))
-    output.show_run_summary(summary)
+    output.show_run_summary(summary, journal.entries)
     _show_run_notes(campaign, mailbox, report, request)
     if summary.interrupted:
         return EXIT_ROWS_FAILED

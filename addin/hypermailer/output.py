@@ -47,7 +47,7 @@ def show_check_summary(report: CheckReport) -> None:
     errors_count = sum(1 for problem in report.problems if problem.severity == "error")
     warnings = sum(1 for problem in report.problems if problem.severity == "warning")
     skipped = sum(1 for problem in report.problems if problem.severity == "info")
-    console.print(_("Ready to send: {ready}. Errors: {errors}. Warnings: {warnings}. "
+    console.print(_("Valid rows: {ready}. Errors: {errors}. Warnings: {warnings}. "
                     "Skipped on purpose (duplicate, unsubscribed, hidden): {skipped}. "
                     "Mailbox: {mailbox}.").format(
         ready=len(report.ready), errors=errors_count, warnings=warnings, skipped=skipped,
@@ -65,17 +65,25 @@ def show_journal_outcomes(report: CheckReport, entries: dict, campaign_id: str, 
         campaign=campaign_id, sent=counts[events.SENT], failed=counts[events.FAILED],
         uncertain=counts[events.UNCERTAIN] + counts[events.ATTEMPT],
         deferred=counts[events.DEFERRED]))
-    if not list_rows:
-        return
-    unsettled = sorted((entry for entry in entries.values() if entry.event != events.SENT),
-                       key=lambda entry: entry.row)
-    for entry in unsettled:
+    if list_rows:
+        show_entries(entry for entry in entries.values() if entry.event != events.SENT)
+
+
+def show_entries(entries) -> None:
+    """Print one line per journal entry, in sheet order: row, address and status text."""
+    for entry in sorted(entries, key=lambda entry: entry.row):
         console.print(_("Row {row} ({address}): {status}").format(
             row=entry.row, address=entry.key, status=entry_text(entry)), markup=False)
 
 
-def show_run_summary(summary: RunSummary) -> None:
+def show_run_summary(summary: RunSummary, entries: dict | None = None) -> None:
+    """Print the run's counts, the rows that failed or may have been sent, and what to do next."""
     console.print(run_report.counts_line(summary))
+    if entries:
+        attention = {row for row, event in summary.outcomes.items()
+                     if event in (events.FAILED, events.UNCERTAIN)}
+        show_entries(entry for entry in entries.values() if entry.row in attention
+                     and entry.event in (events.FAILED, events.UNCERTAIN))
     for note in run_report.next_steps(summary, run_report.CLI):
         console.print(note)
     if summary.stopped:

@@ -28,6 +28,8 @@ def counts_line(summary: RunSummary) -> str:
 def next_steps(summary: RunSummary, front_end: str) -> list[str]:
     """Return the sentences that tell the user what is left and how to go on."""
     notes = []
+    if summary.failed:
+        notes.append(_failed_note(summary.failed, front_end))
     if summary.uncertain:
         notes.append(_uncertain_note(summary.uncertain, front_end))
     if summary.quota_until is not None:
@@ -55,6 +57,20 @@ def stop_line(summary: RunSummary) -> str:
     if not summary.stopped:
         return ""
     return _("The run stopped: {reason}").format(reason=summary.stopped)
+
+
+def _failed_note(count: int, front_end: str) -> str:
+    if front_end == EXCEL:
+        return ngettext(
+            "{count} row failed; its status says why. Once the cause is fixed, send it again "
+            "with the \"Send again to failed rows\" button.",
+            "{count} rows failed; their status says why. Once the cause is fixed, send them again "
+            "with the \"Send again to failed rows\" button.", count).format(count=count)
+    return ngettext(
+        "{count} row failed; the list above says why. Once the cause is fixed, send it again "
+        "with --retry-failed.",
+        "{count} rows failed; the list above says why. Once the cause is fixed, send them again "
+        "with --retry-failed.", count).format(count=count)
 
 
 def _uncertain_note(count: int, front_end: str) -> str:

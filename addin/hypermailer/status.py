@@ -20,7 +20,9 @@ MAX_STATUS_CHARS = 500
 def entry_text(entry: Entry) -> str:
     """Describe a journal entry for the status column, in the active language."""
     when = _local_time(entry.time)
-    reply = " ".join(part for part in (str(entry.code or ""), entry.reply) if part)
+    # HyperMailer's own explanations already quote the reply code.
+    code = str(entry.code or "")
+    reply = entry.reply if code in entry.reply else " ".join(part for part in (code, entry.reply) if part)
     if entry.event == events.SENT:
         return _("Sent {time} {message_id}").format(time=when, message_id=entry.message_id)
     if entry.event == events.FAILED:
