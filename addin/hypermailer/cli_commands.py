@@ -219,7 +219,8 @@ def _unsubscribe_group() -> click.Group:
         from hypermailer.unsubscribe_commands import MailboxChoice
         return MailboxChoice(name=mailbox_name, mailbox_file=mailbox_file, workbook=workbook)
 
-    @click.group(help=_("Manage a mailbox's suppression list: addresses that never get its mail."))
+    @click.group(help=_("Manage a mailbox's suppression list: addresses that never get its mail."),
+                 short_help=_("Manage the addresses that never get mail."))
     def unsubscribe():
         pass
 
