@@ -697,3 +697,12 @@ def test_check_template_error_names_subject_and_body_cells(workbook_path: Path) 
     assert len(messages) == 3
     assert messages[0].startswith("'Message'!B2: ")
     assert all(message.startswith("'Message'!B3: ") for message in messages[1:])
+
+
+def test_make_cell_system_date_reads_day_first() -> None:
+    """Live Excel reports a typed date's format as m/d/yyyy; the file reader shows dd/mm/yyyy."""
+    from hypermailer.cells import format_cell
+
+    cell = make_cell(datetime.datetime(2025, 1, 31), "m/d/yyyy", "E2")
+
+    assert format_cell(cell) == "31/01/2025"

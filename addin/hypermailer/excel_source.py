@@ -171,6 +171,18 @@ def _as_rows(value, width: int) -> list[list[object]]:
     return value
 
 
+# Excel's Range.NumberFormat gives the system short date (built-in format 14)
+# and short date-time (22) in their US form. The file reader shows them day
+# first (see hypermailer.workbook.sheets), and so does this reader, so that both
+# give the same text.
+# NOTE: taken from Excel's documented behaviour, not run in real Excel; a
+# custom "m/d/yyyy" format also reads day first here.
+_SYSTEM_DATE_FORMATS = {
+    "m/d/yyyy": "dd/mm/yyyy",
+    "m/d/yyyy h:mm": "dd/mm/yyyy hh:mm",
+}
+
+
 def make_cell(value: object, number_format: str, coordinate: str) -> Cell:
     """Turn a value as xlwings returns it into the :class:`Cell` openpyxl would give.
 
@@ -186,7 +198,8 @@ def make_cell(value: object, number_format: str, coordinate: str) -> Cell:
         value = int(value)
     elif isinstance(value, datetime.datetime) and value.date() == _EXCEL_DAY_ZERO:
         value = value.time()
-    return Cell(value=value, number_format=number_format or "General", coordinate=coordinate)
+    number_format = _SYSTEM_DATE_FORMATS.get(number_format, number_format or "General")
+    return Cell(value=value, number_format=number_format, coordinate=coordinate)
 
 
 class ExcelWorkbook:
