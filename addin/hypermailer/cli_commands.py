@@ -255,6 +255,16 @@ def _unsubscribe_group() -> click.Group:
         from hypermailer.unsubscribe_commands import run_unsubscribe_import
         return run_unsubscribe_import(choice(**options), path, source)
 
+    @unsubscribe.command(help=_("Read replies saved from your mail program (.eml files, folders "
+                                "of them, or .mbox files) and add the sender of each reply "
+                                "whose subject or first line is \"הסר\" or \"unsubscribe\"."))
+    @click.argument("paths", nargs=-1, required=True,
+                    type=click.Path(path_type=Path, exists=True))
+    @mailbox_options
+    def scan(paths, **options):
+        from hypermailer.unsubscribe_commands import run_unsubscribe_scan
+        return run_unsubscribe_scan(choice(**options), paths)
+
     @unsubscribe.command(help=_("Store the key that signs the {token} of the unsubscribe URL."))
     @click.option("--generate", is_flag=True,
                   help=_("Make a new random key, store it and show it once."))
