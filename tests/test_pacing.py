@@ -1,6 +1,9 @@
+import threading
+
 from hypermailer import pacing
 from hypermailer.clock import FakeClock
 from hypermailer.pacing import MINUTE, Pacer, estimated_seconds
+from hypermailer.quota import MinuteLedger
 
 
 def send_times(pacer, clock, count):
@@ -82,3 +85,44 @@ def test_pacer_new_throttle_restarts_the_count():
     pacer.accepted()
 
     assert pacer.extra_delay == 2.0
+
+
+def test_pacer_shared_ledger_limits_two_runs_together(tmp_path):
+    """Two runs through one mailbox, each with its own pacer, share the per-minute limit."""
+    clock = FakeClock()
+    ledger_file = tmp_path / "mailbox.minute.txt"
+    first = Pacer(clock, per_minute=10, shared=MinuteLedger(ledger_file, 10, clock))
+    second = Pacer(clock, per_minute=10, shared=MinuteLedger(ledger_file, 10, clock))
+
+    times = []
+    for _ in range(30):
+        for pacer in (first, second):
+            pacer.wait()
+            times.append(clock.monotonic())
+
+    for index in range(len(times) - 10):
+        assert times[index + 10] - times[index] >= MINUTE
+    assert times[-1] < 6 * MINUTE
+
+
+def test_pacer_shared_ledger_wait_ends_on_stop(tmp_path):
+    stop = threading.Event()
+
+    class StopWhileWaiting(FakeClock):
+        def sleep(self, seconds):
+            super().sleep(seconds)
+            stop.set()
+
+    clock = StopWhileWaiting()
+    MinuteLedger(tmp_path / "mailbox.minute.txt", 1, clock).reserve()  # another run's send
+    pacer = Pacer(clock, per_minute=1, shared=MinuteLedger(tmp_path / "mailbox.minute.txt", 1, clock))
+
+    assert pacer.wait(stop) is False
+    assert clock.sleeps == [1.0]
+
+
+def test_minute_ledger_without_limit_writes_nothing(tmp_path):
+    ledger = MinuteLedger(tmp_path / "mailbox.minute.txt", 0, FakeClock())
+
+    assert ledger.reserve() == 0.0
+    assert not (tmp_path / "mailbox.minute.txt").exists()

@@ -205,7 +205,8 @@ def send(workbook: CampaignWorkbook, ui: UserInterface, *, retry_uncertain: bool
         try:
             summary = send_campaign(campaign, mailbox, report, transport, journal,
                                     options=options, on_progress=batches.progress,
-                                    quota=session.open_quota(mailbox))
+                                    quota=session.open_quota(mailbox),
+                                    minute_ledger=session.open_minute_ledger(mailbox))
             # NOTE: Excel sends over one connection even when the mailbox allows
             # more, because the progress callback calls Excel through COM, which
             # must stay on the thread that owns the workbook.

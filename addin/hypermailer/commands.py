@@ -128,6 +128,7 @@ def run_send(path: Path, overrides: session.Overrides, request: SendRequest) -> 
                 summary = send_campaign(campaign, mailbox, report, transport, journal,
                                         options=options, on_progress=advance,
                                         quota=session.open_quota(mailbox),
+                                        minute_ledger=session.open_minute_ledger(mailbox),
                                         more_transports=lambda: session.open_transport(mailbox))
         finally:
             written = _write_back_after_run(campaign, report, journal.entries, summary,

@@ -26,7 +26,7 @@ from hypermailer.errors import (AuthenticationError, ConfigurationError, Connect
 from hypermailer.i18n import _
 from hypermailer.journal import Journal
 from hypermailer.pacing import Pacer
-from hypermailer.quota import DailyQuota
+from hypermailer.quota import DailyQuota, MinuteLedger
 from hypermailer.recipients import Recipient
 from hypermailer.transports.base import Transport
 
@@ -122,7 +122,8 @@ def send_campaign(campaign: Campaign, mailbox: Mailbox, report: CheckReport,
                   transport: Transport, journal: Journal, *, options: Options | None = None,
                   clock=None, on_progress: ProgressCallback | None = None,
                   quota: DailyQuota | None = None,
-                  more_transports: Callable[[], Transport] | None = None) -> RunSummary:
+                  more_transports: Callable[[], Transport] | None = None,
+                  minute_ledger: MinuteLedger | None = None) -> RunSummary:
     """Send every pending checked row of *campaign* through *transport*.
 
     Rows the journal marks as sent, failed or possibly sent are skipped. One
@@ -130,7 +131,8 @@ def send_campaign(campaign: Campaign, mailbox: Mailbox, report: CheckReport,
     or connection failure stops the run, and the remaining rows stay pending.
     When *quota* (the mailbox's rolling 24-hour count) is used up, the run
     stops cleanly and ``quota_until`` is the time sending can continue.
-    *more_transports* is a factory of further connections. With it, up to
+    *minute_ledger* shares the per-minute limit with other processes that send
+    through the same mailbox. *more_transports* is a factory of further connections. With it, up to
     ``mailbox.connections`` connections send at once, and they all share the
     pacing, the quota and the journal.
     """
@@ -139,7 +141,7 @@ def send_campaign(campaign: Campaign, mailbox: Mailbox, report: CheckReport,
     summary = RunSummary(campaign_id=journal.campaign_id, mailbox=mailbox.name)
     pending = pending_recipients(report, journal, options, summary)
     pacer = Pacer(clock, per_minute=mailbox.per_minute,
-                  per_day=0 if quota is not None else mailbox.per_day)
+                  per_day=0 if quota is not None else mailbox.per_day, shared=minute_ledger)
     run = _Run(campaign, mailbox, report, journal, clock, options, pacer, quota, summary,
                pending, on_progress)
 

@@ -25,9 +25,11 @@ class Pacer:
     in every window, then counts it.
     """
 
-    def __init__(self, clock, *, per_minute: int = 0, per_day: int = 0) -> None:
+    def __init__(self, clock, *, per_minute: int = 0, per_day: int = 0, shared=None) -> None:
         self.clock = clock
         self.windows = [(MINUTE, per_minute, deque()), (DAY, per_day, deque())]
+        # A MinuteLedger that other processes sending through the mailbox use too.
+        self.shared = shared
         self.extra_delay = 0.0
         self._accepted_in_row = 0
         self._lock = threading.Lock()
@@ -70,20 +72,35 @@ class Pacer:
         # The lock makes connections sending in parallel take turns, so the
         # windows count every connection's messages.
         with self._lock:
-            delay = self.delay() + self.extra_delay
-            while delay > 0:
-                if stop is not None and stop.is_set():
-                    return False
-                step = delay if stop is None else min(delay, 1.0)
-                self.clock.sleep(step)
-                delay -= step
-            if stop is not None and stop.is_set():
+            if not _sleep_until(self.clock, self.delay() + self.extra_delay, stop):
+                return False
+            if not self._reserve_shared(stop):
                 return False
             now = self.clock.monotonic()
             for _length, limit, times in self.windows:
                 if limit:
                     times.append(now)
             return True
+
+    def _reserve_shared(self, stop: threading.Event | None) -> bool:
+        """Wait until the shared minute ledger has room and take it; False if stopped first."""
+        if self.shared is None:
+            return stop is None or not stop.is_set()
+        while (wait := self.shared.reserve()) > 0:
+            if not _sleep_until(self.clock, wait, stop):
+                return False
+        return stop is None or not stop.is_set()
+
+
+def _sleep_until(clock, delay: float, stop: threading.Event | None) -> bool:
+    """Sleep *delay* seconds, in steps of a second when *stop* may end it; False if stopped."""
+    while delay > 0:
+        if stop is not None and stop.is_set():
+            return False
+        step = delay if stop is None else min(delay, 1.0)
+        clock.sleep(step)
+        delay -= step
+    return stop is None or not stop.is_set()
 
 
 def estimated_seconds(count: int, per_minute: int) -> float:

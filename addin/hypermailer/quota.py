@@ -48,19 +48,7 @@ class DailyQuota:
         return self.clock.now().timestamp()
 
     def _read(self, now: float) -> list[float]:
-        try:
-            text = self.path.read_text(encoding="ascii")
-        except FileNotFoundError:
-            return []
-        times = []
-        for line in text.split():
-            try:
-                moment = float(line)
-            except ValueError:
-                continue  # a line cut short by a crash
-            if moment > now - DAY_SECONDS:
-                times.append(moment)
-        return times
+        return _read_times(self.path, since=now - DAY_SECONDS)
 
     def remaining(self) -> int | None:
         """Return how many more messages fit in the rolling day, or None without a limit."""
@@ -105,3 +93,56 @@ class DailyQuota:
         temporary = self.path.with_suffix(".tmp")
         temporary.write_text("".join(f"{moment:.3f}\n" for moment in times), encoding="ascii")
         os.replace(temporary, self.path)
+
+
+class MinuteLedger:
+    """The sends of a mailbox in the last minute, shared by every process on this machine.
+
+    :meth:`reserve` records a send before it happens, so two runs through one
+    mailbox at once take turns within its per-minute limit. A limit of 0 means
+    no limit, and then nothing is written.
+    """
+
+    WINDOW = 60.0
+
+    def __init__(self, path: Path, limit: int, clock) -> None:
+        self.path = path
+        self.limit = limit
+        self.clock = clock
+        self._lock = FileLock(str(path) + ".lock")
+
+    def reserve(self) -> float:
+        """Record a send now and return 0, or return the seconds until one fits."""
+        if not self.limit:
+            return 0.0
+        now = self.clock.now().timestamp()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            times = self._recent(now)
+            if len(times) >= self.limit:
+                return max(times[-self.limit] + self.WINDOW - now, 0.001)
+            times.append(now)
+            temporary = self.path.with_suffix(".tmp")
+            temporary.write_text("".join(f"{moment:.3f}\n" for moment in times), encoding="ascii")
+            os.replace(temporary, self.path)
+        return 0.0
+
+    def _recent(self, now: float) -> list[float]:
+        return sorted(_read_times(self.path, since=now - self.WINDOW))
+
+
+def _read_times(path: Path, *, since: float) -> list[float]:
+    """Return the times (seconds since the epoch) in a ledger file that are later than *since*."""
+    try:
+        text = path.read_text(encoding="ascii")
+    except FileNotFoundError:
+        return []
+    times = []
+    for line in text.split():
+        try:
+            moment = float(line)
+        except ValueError:
+            continue  # a line cut short by a crash
+        if moment > since:
+            times.append(moment)
+    return times

@@ -23,7 +23,7 @@ from hypermailer.i18n import _, ngettext
 from hypermailer.journal import Journal, read_entries, journal_path
 from hypermailer.mailboxes import available_mailboxes, find_mailbox
 from hypermailer.pacing import estimated_seconds
-from hypermailer.quota import DailyQuota, quota_path
+from hypermailer.quota import DailyQuota, MinuteLedger, quota_path
 from hypermailer.status import row_statuses
 from hypermailer.transports import make_transport
 from hypermailer.transports.base import Transport
@@ -237,6 +237,12 @@ def open_quota(mailbox: Mailbox) -> DailyQuota:
     """Return the mailbox's rolling 24-hour count, shared by every run on this machine."""
     folder = paths.data_folder() / "quota"
     return DailyQuota(quota_path(folder, mailbox), mailbox.per_day, SystemClock())
+
+
+def open_minute_ledger(mailbox: Mailbox) -> MinuteLedger:
+    """Return the mailbox's per-minute ledger, shared by every run on this machine."""
+    path = quota_path(paths.data_folder() / "quota", mailbox).with_suffix(".minute.txt")
+    return MinuteLedger(path, mailbox.per_minute, SystemClock())
 
 
 def open_transport(mailbox: Mailbox) -> Transport:
