@@ -1,10 +1,13 @@
-"""The rolling 24-hour send count of a mailbox, kept on disk across runs and processes.
+"""The send counts of a mailbox kept on disk across runs and processes: the last 24 hours and the last minute.
 
 Providers cap a mailbox per rolling day (for example Microsoft 365 at 10,000
 recipients a day), so the count must survive the end of a run and include
 every HyperMailer process on the machine. Each accepted message appends its
 time (seconds since the epoch) to a small text file per mailbox. The file is
 locked while it is read and written.
+
+:class:`MinuteLedger` does the same for the last minute, so that runs at the
+same time share the per-minute limit.
 
 NOTE: the count covers this machine only; mail sent through the same
 mailbox from another computer or a mail program is not seen.
