@@ -31,8 +31,9 @@ class RecordingInterface:
     """Replies to dialogs as a test tells it to and records what the user would have seen."""
 
     def __init__(self, *, confirm: bool = True, clipboard: str = "", password: str | None = None,
-                 selected: int | None = None) -> None:
+                 selected: int | None = None, files: tuple[Path, ...] = ()) -> None:
         self.answer = confirm
+        self.files = files
         self.clipboard = clipboard
         self.password = password
         self.selected = selected
@@ -63,6 +64,10 @@ class RecordingInterface:
 
     def clipboard_text(self) -> str:
         return self.clipboard
+
+    def choose_files(self, title: str) -> list[Path]:
+        self.questions.append(title)
+        return list(self.files)
 
 
 @pytest.fixture
@@ -706,3 +711,26 @@ def test_make_cell_system_date_reads_day_first() -> None:
     cell = make_cell(datetime.datetime(2025, 1, 31), "m/d/yyyy", "E2")
 
     assert format_cell(cell) == "31/01/2025"
+
+
+def test_scan_replies_suppresses_sender_and_check_skips_row(workbook_path: Path) -> None:
+    from email.message import EmailMessage
+
+    reply = EmailMessage()
+    reply["From"] = "Yossi Levi <yossi.levi@example.org>"
+    reply["Subject"] = "Re: הסר"
+    reply.set_content("תודה")
+    saved = workbook_path.parent / "reply.eml"
+    saved.write_bytes(reply.as_bytes())
+
+    ui = press(buttons.scan_replies, workbook_path, RecordingInterface(files=(saved,)))
+    press(buttons.send, workbook_path, RecordingInterface())
+
+    assert "yossi.levi@example.org" in ui.alerts[-1][0]
+    assert len(outbox_messages(workbook_path)) == 4
+
+
+def test_scan_replies_cancelled_changes_nothing(workbook_path: Path) -> None:
+    ui = press(buttons.scan_replies, workbook_path, RecordingInterface(files=()))
+
+    assert ui.alerts == []

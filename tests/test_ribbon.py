@@ -88,7 +88,7 @@ def test_ribbon_tabs_groups_buttons_have_ids_and_labels(language: str) -> None:
 def test_ribbon_every_action_is_public_sub() -> None:
     subs = public_ribbon_subs()
     actions = [element.get("onAction") for element in parsed("he").iter() if element.get("onAction")]
-    assert len(actions) == 11
+    assert len(actions) == 12
     for action in actions:
         assert action in subs, action
 
@@ -102,7 +102,7 @@ def test_ribbon_groups_as_specified() -> None:
     groups = {group.get("id"): [button.get("id") for button in group]
               for group in parsed("en").iter(f"{NS}group")}
     assert groups == {
-        "RecipientsGroup": ["PasteButton", "CheckButton"],
+        "RecipientsGroup": ["PasteButton", "CheckButton", "ScanRepliesButton"],
         "MessageGroup": ["PreviewButton", "AttachButton"],
         "SendGroup": ["SendTestButton", "SendButton", "SendUncertainButton", "SendFailedButton",
                       "NewCampaignButton"],

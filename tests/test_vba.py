@@ -159,7 +159,7 @@ def test_vba_callbacks_run_python_through_addin() -> None:
     ribbon = vba.standard_module_sources("he")["Ribbon"]
     calls = re.findall(r'Application\.Run RUN_PYTHON, "import hypermailer\.excel as hm; hm\.(\w+)\(\)"',
                        ribbon)
-    assert calls == ["paste_from_clipboard", "check", "preview", "send_test", "send",
+    assert calls == ["paste_from_clipboard", "check", "scan_replies", "preview", "send_test", "send",
                      "send_uncertain", "send_failed", "new_campaign", "set_password",
                      "test_connection"]
     assert "Private Const RUN_PYTHON As String = \"'xlwings.xlam'!RunPython\"" in ribbon
@@ -177,7 +177,7 @@ def test_vba_every_python_callback_has_error_handler() -> None:
     ribbon = vba.standard_module_sources("he")["Ribbon"]
     subs = re.findall(r"Public Sub (\w+)\(control As IRibbonControl\)(.*?)End Sub", ribbon, re.S)
     running = [(name, body) for name, body in subs if "RUN_PYTHON" in body]
-    assert len(running) == 10
+    assert len(running) == 11
     for name, body in running:
         assert "On Error GoTo AddinMissing" in body, name
         assert "ShowAddinMissing" in body, name

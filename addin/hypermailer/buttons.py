@@ -15,14 +15,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
 
-from hypermailer import campaign_ids, credentials, paths, run_report, session
+from hypermailer import campaign_ids, credentials, paths, refusals, run_report, session, suppression
 from hypermailer.campaign import STATUS_HEADERS, Campaign, Mailbox
 from hypermailer.checking import CheckReport, build_message, check_campaign
 from hypermailer.clipboard import parse_clipboard, table_content
 from hypermailer.compose import message_bytes, new_message_id
 from hypermailer.engine import Options, RunSummary, pending_recipients, send_campaign
 from hypermailer.errors import ConfigurationError, HyperMailerError
-from hypermailer.i18n import _, set_language
+from hypermailer.i18n import _, ngettext, set_language
 from hypermailer.recipients import Recipient
 from hypermailer.status import entry_text, row_statuses
 from hypermailer.transports.base import step_mark
@@ -60,6 +60,9 @@ class UserInterface(Protocol):
 
     def clipboard_text(self) -> str:
         """Return the text on the clipboard ('' when there is none)."""
+
+    def choose_files(self, title: str) -> list[Path]:
+        """Let the user pick saved messages (.eml, .mbox); an empty list when cancelled."""
 
 
 Action = Callable[[CampaignWorkbook, UserInterface], None]
@@ -283,6 +286,28 @@ def run_summary_text(summary: RunSummary) -> str:
     parts = [run_report.counts_line(summary), run_report.stop_line(summary),
              *run_report.next_steps(summary, run_report.EXCEL)]
     return "\n\n".join(part for part in parts if part)
+
+
+def scan_replies(workbook: CampaignWorkbook, ui: UserInterface) -> None:
+    """Add the senders of saved "הסר" replies to the chosen mailbox's suppression list."""
+    mailbox = _chosen_mailbox(workbook)
+    paths = ui.choose_files(_("Choose the saved replies (.eml or .mbox files)"))
+    if not paths:
+        return
+    found, read = refusals.scan(paths)
+    added = []
+    for refusal in found:
+        result = suppression.add_addresses(mailbox, [refusal.address],
+                                           source=_("reply {file}").format(file=refusal.source))
+        added += result.added
+    text = ngettext("Read {read} message; {count} asked to be removed.",
+                    "Read {read} messages; {count} asked to be removed.", read).format(
+        read=read, count=len(found))
+    if added:
+        text += "\n\n" + _("Added to the suppression list of {sender}: {addresses}. Click Check "
+                            "to see the rows they affect.").format(
+            sender=mailbox.from_address, addresses=", ".join(added))
+    ui.alert(text)
 
 
 # Mailbox

@@ -57,6 +57,10 @@ def send_uncertain() -> None:
     _run(buttons.send_uncertain)
 
 
+def scan_replies() -> None:
+    _run(buttons.scan_replies)
+
+
 def send_failed() -> None:
     _run(buttons.send_failed)
 
@@ -141,6 +145,21 @@ class ExcelInterface:
             return ""
         finally:
             root.destroy()
+
+    def choose_files(self, title: str) -> list[Path]:
+        import tkinter
+        from tkinter import filedialog
+
+        root = tkinter.Tk()
+        root.withdraw()
+        root.attributes("-topmost", True)
+        try:
+            names = filedialog.askopenfilenames(
+                parent=root, title=title,
+                filetypes=[("Mail", "*.eml *.mbox"), ("*", "*")])
+        finally:
+            root.destroy()
+        return [Path(name) for name in names]
 
     def _message_box(self, text: str, *, buttons: str, critical: bool) -> str:
         if sys.platform == "win32" and get_language() == "he":

@@ -25,6 +25,14 @@ AddinMissing:
     ShowAddinMissing Err.Description
 End Sub
 
+Public Sub OnScanReplies(control As IRibbonControl)
+    On Error GoTo AddinMissing
+    Application.Run RUN_PYTHON, "import hypermailer.excel as hm; hm.scan_replies()"
+    Exit Sub
+AddinMissing:
+    ShowAddinMissing Err.Description
+End Sub
+
 Public Sub OnPreview(control As IRibbonControl)
     On Error GoTo AddinMissing
     Application.Run RUN_PYTHON, "import hypermailer.excel as hm; hm.preview()"
