@@ -734,3 +734,15 @@ def test_scan_replies_cancelled_changes_nothing(workbook_path: Path) -> None:
     ui = press(buttons.scan_replies, workbook_path, RecordingInterface(files=()))
 
     assert ui.alerts == []
+
+
+def test_copied_workbook_without_id_warns_before_sending(workbook_path: Path) -> None:
+    press(buttons.send, workbook_path, RecordingInterface())
+    copy = workbook_path.parent / "copy.xlsm"
+    copy.write_bytes(workbook_path.read_bytes())
+    set_cells(copy, {layout.CAMPAIGN_ID: None})
+
+    ui = press(buttons.send, copy, RecordingInterface(confirm=False))
+
+    assert "5 of these addresses got a message from campaign" in ui.questions[-1]
+    assert "CampaignId cell" in ui.questions[-1]

@@ -315,3 +315,29 @@ def test_check_warns_when_message_changed_since_send(workdir, smtp_server, capsy
             "--mailbox", "Test", "--mailboxes", workdir / "mailboxes.toml")
 
     assert "add --new-campaign" in capsys.readouterr().err
+
+
+def test_moved_csv_warns_about_earlier_campaign(workdir, smtp_server, capsys):
+    server = smtp_server(security="none", auth=False)
+    csv_send(workdir, server, "--limit", "2")
+    moved = workdir / "moved"
+    moved.mkdir()
+    (workdir / "list.csv").rename(moved / "list.csv")
+    capsys.readouterr()
+
+    run_cli("send", moved / "list.csv", "--subject", "שלום {#1}", "--body", "סכום: {#2}",
+            "--mailbox", "Test", "--mailboxes", workdir / "mailboxes.toml", "--yes")
+    err = capsys.readouterr().err
+
+    assert "2 of these addresses got a message from campaign file-" in err
+    assert "run again with --campaign file-" in err
+
+
+def test_resumed_campaign_gives_no_earlier_campaign_warning(workdir, smtp_server, capsys):
+    server = smtp_server(security="none", auth=False)
+    csv_send(workdir, server, "--limit", "2")
+    capsys.readouterr()
+
+    csv_send(workdir, server)
+
+    assert "in the last week" not in capsys.readouterr().err

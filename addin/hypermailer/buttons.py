@@ -197,8 +197,10 @@ def send(workbook: CampaignWorkbook, ui: UserInterface, *, retry_uncertain: bool
                         "{campaign}.").format(campaign=campaign.campaign_id)
             ui.alert("\n\n".join(text for text in (nothing, changed) if text))
             return
+        earlier = run_report.earlier_campaign_note(pending, journal.entries, campaign.campaign_id,
+                                                   run_report.EXCEL)
         question = confirmation_text(len(pending), mailbox, report)
-        if not ui.confirm("\n\n".join(text for text in (changed, question) if text)):
+        if not ui.confirm("\n\n".join(text for text in (changed, earlier, question) if text)):
             return
         session.keep_workbook_unsubscribes(campaign, mailbox)
 

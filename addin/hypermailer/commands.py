@@ -109,9 +109,11 @@ def run_send(path: Path, overrides: session.Overrides, request: SendRequest) -> 
     with session.open_journal(campaign.campaign_id) as journal:
         pending = pending_recipients(report, journal, options)
         output.show_check_summary(report)
-        changed = run_report.content_change_note(campaign, journal.entries, run_report.CLI)
-        if changed:
-            output.errors.print(changed, style="yellow", markup=False)
+        for note in (run_report.content_change_note(campaign, journal.entries, run_report.CLI),
+                     "" if request.new_campaign else run_report.earlier_campaign_note(
+                         pending, journal.entries, campaign.campaign_id, run_report.CLI)):
+            if note:
+                output.errors.print(note, style="yellow", markup=False)
         if not pending:
             output.console.print(_nothing_to_send(report, options, campaign.campaign_id))
             session.write_back(campaign, report, journal.entries,

@@ -7,6 +7,7 @@ sentence per front end rather than a sentence pieced together from fragments.
 
 from __future__ import annotations
 
+from hypermailer import earlier_sends, paths
 from hypermailer import journal as events
 from hypermailer.campaign import Campaign
 from hypermailer.engine import RunSummary
@@ -50,6 +51,34 @@ def content_change_note(campaign: Campaign, entries, front_end: str) -> str:
     return _("The subject or body changed since rows of campaign {campaign} were sent. Those "
              "rows are not sent again; to send the new message to everyone, add "
              "--new-campaign.").format(campaign=campaign.campaign_id)
+
+
+def earlier_campaign_note(pending, entries, campaign_id: str, front_end: str) -> str:
+    """Warn before a campaign's first run when a recent campaign already mailed its addresses."""
+    if entries:
+        return ""
+    found = earlier_sends.earlier_campaigns(paths.journal_folder(), campaign_id,
+                                            (recipient.key for recipient in pending))
+    if not found:
+        return ""
+    earlier = found[0]
+    if front_end == EXCEL:
+        return ngettext(
+            "{count} of these addresses got a message from campaign {campaign} in the last "
+            "week. If this workbook continues that campaign, answer No and type {campaign} into "
+            "the CampaignId cell.",
+            "{count} of these addresses got a message from campaign {campaign} in the last "
+            "week. If this workbook continues that campaign, answer No and type {campaign} into "
+            "the CampaignId cell.", earlier.count).format(count=earlier.count,
+                                                            campaign=earlier.campaign_id)
+    return ngettext(
+        "{count} of these addresses got a message from campaign {campaign} in the last week. "
+        "If this file continues that campaign (it was moved or renamed), stop and run again "
+        "with --campaign {campaign}.",
+        "{count} of these addresses got a message from campaign {campaign} in the last week. "
+        "If this file continues that campaign (it was moved or renamed), stop and run again "
+        "with --campaign {campaign}.", earlier.count).format(count=earlier.count,
+                                                               campaign=earlier.campaign_id)
 
 
 def stop_line(summary: RunSummary) -> str:
