@@ -24,7 +24,7 @@ from hypermailer.engine import Options, RunSummary, pending_recipients, send_cam
 from hypermailer.errors import ConfigurationError, HyperMailerError
 from hypermailer.i18n import _, ngettext, set_language
 from hypermailer.recipients import Recipient
-from hypermailer.status import entry_text, row_statuses
+from hypermailer.status import entry_text, row_statuses, waiting_text
 from hypermailer.transports.base import step_mark
 from hypermailer.workbook import layout
 from hypermailer.workbook.access import CampaignWorkbook
@@ -218,7 +218,8 @@ def send(workbook: CampaignWorkbook, ui: UserInterface, *, retry_uncertain: bool
         finally:
             # Every row's final status, and the Log row when the run got that far.
             log_row = None if summary is None else session.log_row(summary, report)
-            workbook.write_results(statuses=row_statuses(report, journal.entries), log_row=log_row)
+            workbook.write_results(statuses=row_statuses(report, journal.entries,
+                                                          waiting_text(summary)), log_row=log_row)
     ui.alert(run_summary_text(summary), critical=bool(summary.stopped or summary.failed))
 
 

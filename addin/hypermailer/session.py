@@ -24,7 +24,7 @@ from hypermailer.journal import Journal, read_entries, journal_path
 from hypermailer.mailboxes import available_mailboxes, find_mailbox
 from hypermailer.pacing import estimated_seconds
 from hypermailer.quota import DailyQuota, MinuteLedger, quota_path
-from hypermailer.status import row_statuses
+from hypermailer.status import row_statuses, waiting_text
 from hypermailer.transports import make_transport
 from hypermailer.transports.base import Transport
 from hypermailer.workbook.reader import is_hypermailer_workbook, read_campaign, read_table_file
@@ -267,5 +267,6 @@ def write_back(campaign: Campaign, report: CheckReport, entries, *,
     if summary is not None and campaign.is_hypermailer_workbook:
         campaign_id = summary.campaign_id
         row = log_row(summary, report)
-    update_workbook(path, statuses=row_statuses(report, entries), campaign_id=campaign_id,
+    update_workbook(path, statuses=row_statuses(report, entries, waiting_text(summary)),
+                    campaign_id=campaign_id,
                     log_row=row)

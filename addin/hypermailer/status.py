@@ -36,8 +36,12 @@ def entry_text(entry: Entry) -> str:
         time=when, reply=reply.rstrip().rstrip("."))
 
 
-def row_statuses(report: CheckReport, entries: dict[str, Entry]) -> dict[int, str]:
-    """Return the status text of every row the check saw, by sheet row number."""
+def row_statuses(report: CheckReport, entries: dict[str, Entry], waiting: str = "") -> dict[int, str]:
+    """Return the status text of every row the check saw, by sheet row number.
+
+    *waiting* is the status of ready rows the journal has no record of, such as
+    rows a run left for the next day's limit.
+    """
     statuses: dict[int, list[str]] = {}
     for problem in report.problems:
         if problem.row is not None:
@@ -47,6 +51,8 @@ def row_statuses(report: CheckReport, entries: dict[str, Entry]) -> dict[int, st
         entry = entries.get(recipient.key)
         if entry is not None:
             texts.insert(0, entry_text(entry))
+        elif waiting:
+            texts.insert(0, waiting)
     return {row: _clip(" | ".join(texts)) for row, texts in statuses.items()}
 
 
@@ -70,3 +76,12 @@ def _clip(text: str) -> str:
     if len(text) <= MAX_STATUS_CHARS:
         return text
     return text[:MAX_STATUS_CHARS - 1] + "…"
+
+
+def waiting_text(summary) -> str:
+    """Return the status of rows a run left for the daily limit, or ``""`` when it left none."""
+    if summary is None or summary.quota_until is None:
+        return ""
+    resume = summary.quota_until.astimezone().strftime("%Y-%m-%d %H:%M")
+    return _("Waiting: the daily limit of mailbox {mailbox} was reached; sending can continue "
+             "after {time}.").format(mailbox=summary.mailbox, time=resume)
