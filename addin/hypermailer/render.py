@@ -442,7 +442,23 @@ def _header_lookup(expression: str, titles: Mapping[str, str]) -> str | None:
             literal = json.dumps(title, ensure_ascii=False)
             line_ends = "\n" * len(_NEWLINE.findall(name))
             return f"row[{literal}]{line_ends}{rest}"
+    if _looks_like_header_name(expression):
+        # Words and spaces only, such as a mistyped "שם מלה": checking it as a
+        # column names the mistake, where Jinja2 would report a syntax error.
+        return f"row[{json.dumps(' '.join(expression.split()), ensure_ascii=False)}]"
     return None
+
+
+# Jinja2's words that join expressions; a tag that uses one is an expression.
+_JINJA_WORDS = frozenset({"if", "else", "and", "or", "not", "in", "is", "true", "false", "none"})
+
+
+def _looks_like_header_name(expression: str) -> bool:
+    """Tell whether *expression* is two or more plain words, as a header with spaces would be."""
+    words = expression.split()
+    return (len(words) > 1 and "\n" not in expression
+            and all(word.isidentifier() or word.isalnum() for word in words)
+            and not any(word.casefold() in _JINJA_WORDS for word in words))
 
 
 def _matching_title(name: str, titles: Mapping[str, str]) -> str | None:
