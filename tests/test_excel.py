@@ -747,3 +747,14 @@ def test_copied_workbook_without_id_warns_before_sending(workbook_path: Path) ->
 
     assert "5 of these addresses got a message from campaign" in ui.questions[-1]
     assert "CampaignId cell" in ui.questions[-1]
+
+
+def test_check_keeps_waiting_status_while_limit_is_used_up(workbook_path: Path) -> None:
+    set_local_outbox_per_day(workbook_path, 2)
+    press(buttons.send, workbook_path, RecordingInterface())
+
+    press(buttons.check, workbook_path, RecordingInterface())
+    ui = press(buttons.send, workbook_path, RecordingInterface(confirm=False))
+
+    assert statuses(workbook_path)[6].startswith("Waiting: the daily limit of mailbox")
+    assert "The daily limit of the mailbox is used up; sending can start after" in ui.questions[-1]

@@ -147,10 +147,10 @@ def test_header_expression_left_alone():
     assert render_with("{{ 2 * 3 }}").text == "6\n"
 
 
-def test_header_unknown_name_with_space_names_no_column():
+def test_header_unknown_name_with_space_suggests_close_header():
     errors = template_errors("Hi", "{{ שם מלאה }}")
-    assert "names no column" in str(errors[0])
-    assert "שם מלאה" in str(errors[0])
+    assert "the column 'שם מלאה' is not in the sheet" in str(errors[0])
+    assert "Did you mean 'שם מלא'?" in str(errors[0])
 
 
 def test_header_raw_block_left_alone():

@@ -24,7 +24,7 @@ from hypermailer.engine import Options, RunSummary, pending_recipients, send_cam
 from hypermailer.errors import ConfigurationError, HyperMailerError
 from hypermailer.i18n import _, ngettext, set_language
 from hypermailer.recipients import Recipient
-from hypermailer.status import entry_text, row_statuses, waiting_text
+from hypermailer.status import entry_text, row_statuses
 from hypermailer.transports.base import step_mark
 from hypermailer.workbook import layout
 from hypermailer.workbook.access import CampaignWorkbook
@@ -121,7 +121,7 @@ def check(workbook: CampaignWorkbook, ui: UserInterface) -> None:
     campaign, mailbox, report = _load_and_check(workbook)
     entries = session.journal_entries(session.campaign_id_for(campaign))
     statuses = {row.number: "" for row in campaign.table.rows if not is_empty_row(row)}
-    statuses.update(row_statuses(report, entries))
+    statuses.update(row_statuses(report, entries, session.waiting_status(mailbox)))
     workbook.write_results(statuses=statuses)
     ui.alert(_check_summary(report), critical=report.fatal)
 
@@ -192,7 +192,8 @@ def send(workbook: CampaignWorkbook, ui: UserInterface, *, retry_uncertain: bool
         pending = pending_recipients(report, journal, options)
         changed = run_report.content_change_note(campaign, journal.entries, run_report.EXCEL)
         if not pending:
-            workbook.write_results(statuses=row_statuses(report, journal.entries))
+            workbook.write_results(statuses=row_statuses(report, journal.entries,
+                                                          session.waiting_status(mailbox)))
             nothing = _("Nothing to send: every valid row was already handled in campaign "
                         "{campaign}.").format(campaign=campaign.campaign_id)
             ui.alert("\n\n".join(text for text in (nothing, changed) if text))
@@ -219,7 +220,8 @@ def send(workbook: CampaignWorkbook, ui: UserInterface, *, retry_uncertain: bool
             # Every row's final status, and the Log row when the run got that far.
             log_row = None if summary is None else session.log_row(summary, report)
             workbook.write_results(statuses=row_statuses(report, journal.entries,
-                                                          waiting_text(summary)), log_row=log_row)
+                                                          session.waiting_status(mailbox)),
+                                   log_row=log_row)
     ui.alert(run_summary_text(summary), critical=bool(summary.stopped or summary.failed))
 
 
@@ -277,7 +279,7 @@ class StatusBatches:
 
 def confirmation_text(count: int, mailbox: Mailbox, report: CheckReport) -> str:
     """Return the question asked before sending: count, mailbox and estimated duration."""
-    question = session.send_question(count, mailbox, session.open_quota(mailbox).remaining())
+    question = session.send_question(count, mailbox, session.open_quota(mailbox))
     if report.errors:
         question += " " + _("{count} rows with errors will be skipped; their status column says "
                             "why.").format(count=len({problem.row for problem in report.errors}))

@@ -50,10 +50,12 @@ def run_check(path: Path, overrides: session.Overrides, write_status: bool | Non
     entries = session.journal_entries(campaign_id)
     writes = _should_write(campaign, write_status)
     # A CSV or other file without a status column learns its rows' outcomes here.
-    changed = run_report.content_change_note(replace(campaign, campaign_id=campaign_id), entries,
-                                             run_report.CLI)
-    if changed:
-        output.errors.print(changed, style="yellow", markup=False)
+    notes = (run_report.content_change_note(replace(campaign, campaign_id=campaign_id), entries,
+                                            run_report.CLI),
+             run_report.earlier_campaign_note(report.ready, entries, campaign_id, run_report.CLI))
+    for note in notes:
+        if note:
+            output.errors.print(note, style="yellow", markup=False)
     output.show_journal_outcomes(report, entries, campaign_id,
                                  list_rows=not (writes and campaign.source_path.suffix.lower()
                                                 in (".xlsx", ".xlsm")))
@@ -300,7 +302,7 @@ def _parse_rows(text: str) -> set[int] | None:
 
 
 def _confirm(count: int, mailbox: Mailbox) -> None:
-    question = session.send_question(count, mailbox, session.open_quota(mailbox).remaining())
+    question = session.send_question(count, mailbox, session.open_quota(mailbox))
     answer = click.prompt(question + " " + _("[y/N]"), default="", show_default=False)
     if answer.strip().casefold() not in YES_ANSWERS:
         raise click.exceptions.Abort()

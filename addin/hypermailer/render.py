@@ -27,6 +27,7 @@ only helps with empty cells when written ``{{ Name|default("friend", true) }}``.
 
 from __future__ import annotations
 
+import difflib
 import html
 import json
 import re
@@ -354,7 +355,7 @@ def _check_fields(tree: nodes.Template, header: tuple[str, ...], spellings: Mapp
             if key in row_keys:
                 used.add(row_keys[key])
             elif isinstance(node, nodes.Getitem) or not hasattr(dict, key):
-                _add_error(errors, _unknown_column(key, template_name))
+                _add_error(errors, _unknown_column(key, template_name, header))
     return used
 
 
@@ -371,11 +372,18 @@ def _field_out_of_range(number: int, header: tuple[str, ...], spellings: Mapping
     )
 
 
-def _unknown_column(name: str, template_name: str) -> TemplateError:
-    message = _("{template}: the placeholder row[{name!r}] names no column. "
-                "Use a column header exactly as it is written in the sheet.")
-    return TemplateError(message.format(template=_template_label(template_name), name=name),
-                         template=template_name, placeholder=f"row[{name!r}]")
+def _unknown_column(name: str, template_name: str, header: tuple[str, ...]) -> TemplateError:
+    """Name a header that is not in the sheet, and the closest one that is, if any."""
+    close = difflib.get_close_matches(name, [title for title in header[1:] if title], n=1)
+    if close:
+        message = _("{template}: the column {name!r} is not in the sheet. Did you mean "
+                    "{suggestion!r}? Write the header exactly as it is in the sheet.")
+    else:
+        message = _("{template}: the column {name!r} is not in the sheet. Write the header "
+                    "exactly as it is in the sheet.")
+    text = message.format(template=_template_label(template_name), name=name,
+                          suggestion=close[0] if close else "")
+    return TemplateError(text, template=template_name, placeholder=f"row[{name!r}]")
 
 
 def _to_jinja(source: str, header: tuple[str, ...]) -> tuple[str, dict[int, str]]:

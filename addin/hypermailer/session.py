@@ -183,11 +183,11 @@ def ensure_campaign_id(campaign: Campaign,
     return replace(campaign, campaign_id=campaign_id)
 
 
-def send_question(count: int, mailbox: Mailbox, quota_left: int | None = None) -> str:
+def send_question(count: int, mailbox: Mailbox, quota: DailyQuota | None = None) -> str:
     """Return the question asked before sending: the count, the mailbox and the duration.
 
-    *quota_left* is what the mailbox's daily limit still allows; when it is
-    less than *count*, the question says how many rows must wait.
+    With *quota* (the mailbox's daily count), the question also says how many
+    rows must wait for a later run and from when the limit frees up.
     """
     question = ngettext("Send {count} message through mailbox {mailbox} ({sender})?",
                         "Send {count} messages through mailbox {mailbox} ({sender})?",
@@ -197,13 +197,19 @@ def send_question(count: int, mailbox: Mailbox, quota_left: int | None = None) -
     if minutes >= 1:
         question += " " + _("At {rate} messages a minute this takes about {minutes:.0f} minutes."
                             ).format(rate=mailbox.per_minute, minutes=minutes)
-    if quota_left is not None and quota_left < count:
-        question += " " + ngettext(
-            "The daily limit of the mailbox leaves room for {left} today, so {rest} row waits "
-            "for a later run.",
-            "The daily limit of the mailbox leaves room for {left} today, so {rest} rows wait "
-            "for a later run.", count - quota_left).format(left=quota_left, rest=count - quota_left)
-    return question
+    left = quota.remaining() if quota is not None else None
+    if left is None or left >= count:
+        return question
+    if left == 0:
+        # Only a used-up limit has a known time: when its oldest message turns a day old.
+        resume = quota.next_free().astimezone().strftime("%Y-%m-%d %H:%M")
+        return question + " " + _("The daily limit of the mailbox is used up; sending can "
+                                  "start after {time}.").format(time=resume)
+    return question + " " + ngettext(
+        "The daily limit of the mailbox leaves room for {left} today, so {rest} row waits "
+        "for a later run.",
+        "The daily limit of the mailbox leaves room for {left} today, so {rest} rows wait "
+        "for a later run.", count - left).format(left=left, rest=count - left)
 
 
 def log_row(summary: RunSummary, report: CheckReport) -> list[object]:
@@ -239,6 +245,14 @@ def open_quota(mailbox: Mailbox) -> DailyQuota:
     return DailyQuota(quota_path(folder, mailbox), mailbox.per_day, SystemClock())
 
 
+def waiting_status(mailbox: Mailbox) -> str:
+    """Return the status of unsent rows while the mailbox's daily limit is used up, else ``""``."""
+    quota = open_quota(mailbox)
+    if quota.remaining() != 0:
+        return ""
+    return waiting_text(mailbox.name, quota.next_free())
+
+
 def open_minute_ledger(mailbox: Mailbox) -> MinuteLedger:
     """Return the mailbox's per-minute ledger, shared by every run on this machine."""
     path = quota_path(paths.data_folder() / "quota", mailbox).with_suffix(".minute.txt")
@@ -267,6 +281,6 @@ def write_back(campaign: Campaign, report: CheckReport, entries, *,
     if summary is not None and campaign.is_hypermailer_workbook:
         campaign_id = summary.campaign_id
         row = log_row(summary, report)
-    update_workbook(path, statuses=row_statuses(report, entries, waiting_text(summary)),
+    update_workbook(path, statuses=row_statuses(report, entries, waiting_status(report.mailbox)),
                     campaign_id=campaign_id,
                     log_row=row)

@@ -78,10 +78,8 @@ def _clip(text: str) -> str:
     return text[:MAX_STATUS_CHARS - 1] + "…"
 
 
-def waiting_text(summary) -> str:
-    """Return the status of rows a run left for the daily limit, or ``""`` when it left none."""
-    if summary is None or summary.quota_until is None:
-        return ""
-    resume = summary.quota_until.astimezone().strftime("%Y-%m-%d %H:%M")
+def waiting_text(mailbox_name: str, until: datetime) -> str:
+    """Return the status of rows that wait for the daily limit of a mailbox to free up at *until*."""
+    resume = until.astimezone().strftime("%Y-%m-%d %H:%M")
     return _("Waiting: the daily limit of mailbox {mailbox} was reached; sending can continue "
-             "after {time}.").format(mailbox=summary.mailbox, time=resume)
+             "after {time}.").format(mailbox=mailbox_name, time=resume)
