@@ -368,6 +368,15 @@ def test_cli_rows_option_and_limit(workdir, smtp_server):
     assert [rcpt[0] for _f, rcpt, _d in server.received] == ["yossi@example.org"]
 
 
+def test_cli_limit_counts_rows_left_for_later(workdir, smtp_server, capsys):
+    server = smtp_server(security="none", auth=False)
+
+    code = csv_send(workdir, server, "--limit", "1")
+
+    assert code == 0
+    assert "sent 1, failed 0, may have been sent 0, not sent yet 2" in capsys.readouterr().out
+
+
 def test_cli_bad_rows_option_is_usage_error(workdir, smtp_server):
     server = smtp_server(security="none", auth=False)
 

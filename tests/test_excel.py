@@ -674,6 +674,7 @@ def test_send_daily_limit_asks_and_reports_waiting_rows(workbook_path: Path) -> 
 
     assert "leaves room for 2 today, so 3 rows wait" in ui.questions[-1]
     assert "reached its daily limit. 3 rows wait; click Send again after" in ui.alerts[-1][0]
+    assert "sent 2, failed 0, may have been sent 0, not sent yet 3" in ui.alerts[-1][0]
     assert len(outbox_messages(workbook_path)) == 2
     assert statuses(workbook_path)[6].startswith("Waiting: the daily limit of mailbox")
 

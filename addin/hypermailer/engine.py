@@ -57,6 +57,7 @@ class RunSummary:
     interrupted: bool = False
     quota_until: datetime | None = None
     remaining: int = 0
+    beyond_limit: int = 0
     outcomes: dict[int, str] = field(default_factory=dict)
 
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -114,6 +115,8 @@ def pending_recipients(report: CheckReport, journal: Journal, options: Options,
                 continue
         pending.append(recipient)
     if options.limit is not None:
+        if summary:
+            summary.beyond_limit = max(len(pending) - options.limit, 0)
         pending = pending[:options.limit]
     return pending
 

@@ -60,11 +60,12 @@ def show_journal_outcomes(report: CheckReport, entries: dict, campaign_id: str, 
     if not entries:
         return
     counts = Counter(entry.event for entry in entries.values())
+    never_tried = sum(1 for recipient in report.ready if recipient.key not in entries)
     console.print(_("Earlier runs of campaign {campaign}: sent {sent}, failed {failed}, may have "
-                    "been sent {uncertain}, waiting {deferred}.").format(
+                    "been sent {uncertain}, not sent yet {waiting}.").format(
         campaign=campaign_id, sent=counts[events.SENT], failed=counts[events.FAILED],
         uncertain=counts[events.UNCERTAIN] + counts[events.ATTEMPT],
-        deferred=counts[events.DEFERRED]))
+        waiting=counts[events.DEFERRED] + never_tried))
     if list_rows:
         show_entries(entry for entry in entries.values() if entry.event != events.SENT)
 

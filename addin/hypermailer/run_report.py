@@ -18,11 +18,14 @@ CLI, EXCEL = "cli", "excel"
 
 def counts_line(summary: RunSummary) -> str:
     """Return the one-line count of what this run did."""
+    # Rows not sent yet: postponed after a temporary failure, not tried before a
+    # stop or the daily limit, or beyond --limit.
+    waiting = summary.deferred + summary.remaining + summary.beyond_limit
     return _("Campaign {campaign} through {mailbox}: sent {sent}, failed {failed}, "
-             "may have been sent {uncertain}, postponed {deferred}, already done "
+             "may have been sent {uncertain}, not sent yet {waiting}, already done "
              "earlier {done}.").format(
         campaign=summary.campaign_id, mailbox=summary.mailbox, sent=summary.sent,
-        failed=summary.failed, uncertain=summary.uncertain, deferred=summary.deferred,
+        failed=summary.failed, uncertain=summary.uncertain, waiting=waiting,
         done=summary.already_done)
 
 
