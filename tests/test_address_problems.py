@@ -8,7 +8,7 @@ from hypermailer import i18n
 from hypermailer.addresses import AddressError, normalise_address
 
 
-def refusal(text: str) -> AddressError:
+def rejection(text: str) -> AddressError:
     with pytest.raises(AddressError) as raised:
         normalise_address(text)
     return raised.value
@@ -29,17 +29,17 @@ def refusal(text: str) -> AddressError:
     ("dana@example.123", "The part after the @ sign must end in letters, such as .com or .co.il."),
 ])
 def test_describe_names_problem(address, reason):
-    assert refusal(address).reason == reason
+    assert rejection(address).reason == reason
 
 
 def test_describe_reserved_domain_names_it():
-    reason = refusal("dana@printer.local").reason
+    reason = rejection("dana@printer.local").reason
 
     assert reason.startswith("The part after the @ sign, printer.local, is a reserved name")
 
 
 def test_describe_hebrew_local_part_lists_letters_in_order():
-    reason = refusal("דנה@example.com").reason
+    reason = rejection("דנה@example.com").reason
 
     assert reason == "The part before the @ sign has letters outside the Latin alphabet: ד נ ה."
 
@@ -47,7 +47,7 @@ def test_describe_hebrew_local_part_lists_letters_in_order():
 def test_describe_hebrew_message_has_no_english():
     i18n.set_language("he")
 
-    message = str(refusal("dana@example"))
+    message = str(rejection("dana@example"))
 
     assert message == ("הכתובת 'dana@example' אינה כתובת דוא״ל תקינה. בחלק שאחרי הסימן @ אין נקודה; "
                        "שם תחום נראה כמו example.com. יש לתקן את הכתובת.")

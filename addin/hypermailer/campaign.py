@@ -152,7 +152,7 @@ class Campaign:
     locations: dict[str, str] = field(default_factory=dict)
 
     def content_fingerprint(self) -> str:
-        """Return a short hash of what the message says: subject, body, format, template.
+        """Return a short hash of the message's content: subject, body, format, template.
 
         The journal keeps it with each sent row, so a later run can tell the
         user that the message changed since those rows went.

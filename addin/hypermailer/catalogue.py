@@ -29,7 +29,7 @@ from hypermailer.i18n import CLICK_DOMAIN, DOMAIN, LANGUAGES
 # msgid arguments: ngettext(singular, plural, n), translate_in(language, msgid),
 # and the marker N_(msgid).
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "translate_in": (2,)}
-# What babel.cfg says: Python sources, and the ribbon's labels and screen tips.
+# The files babel.cfg selects: Python sources, and the ribbon's labels and screen tips.
 METHOD_MAP = [("**.py", "python"),
               ("workbook/ribbon/customUI.xml", "hypermailer.workbook.ribbon:ribbon_messages")]
 # Click's modules import gettext's functions under these names.

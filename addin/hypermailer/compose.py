@@ -57,7 +57,7 @@ def compose(rendered: Rendered, *, sender_address: str, sender_name: str,
     alternatives, inside ``multipart/mixed`` when there are attachments.
     ``To`` contains only the recipient; there is never a ``Bcc`` header.
     *cc* and *reply_to* accept ``address`` or ``Name <address>``; *cc_names*,
-    when given, holds a display name for each address of *cc*.
+    when given, contains a display name for each address of *cc*.
     *extra_headers* adds headers such as ``List-Unsubscribe``.
 
     Raises:

@@ -279,7 +279,7 @@ class _Run:
                 self.on_progress(self.done, len(self.pending), recipient, event)
 
     def settle(self) -> None:
-        """After every connection finished, count the rows never tried and say when the quota frees up."""
+        """After every connection finished, count the rows never tried and set when the quota frees up."""
         summary = self.summary
         summary.remaining = len(self.pending) - self.done
         if not self.quota_full or summary.stopped:
@@ -320,8 +320,8 @@ def _send_one(campaign: Campaign, mailbox: Mailbox, report: CheckReport, transpo
                 _back_off(transport, clock, options, attempt, recipient, error)
                 continue
             summary.stopped = stop_reason(mailbox, error)
-            # The row's status shows HyperMailer's explanation, which says what
-            # to do, rather than the server's bare reply.
+            # The row's status shows HyperMailer's explanation, which includes
+            # what to do, rather than the server's bare reply.
             return _record(journal, summary, events.DEFERRED, recipient, message_id, error,
                            reply=str(error))
         except (TemporaryFailure, TransportError) as error:
@@ -341,9 +341,9 @@ def _send_one(campaign: Campaign, mailbox: Mailbox, report: CheckReport, transpo
                     _record(journal, summary, events.DEFERRED, recipient, message_id, error)
                     raise
                 continue
-            # The retries are used up. A "too many" reply asks us to slow down and
-            # says nothing against the row, so the row waits for the next run;
-            # any other temporary failure fails the row with the last reply.
+            # The retries are used up. A "too many" reply is about the pace, not
+            # the row, so the row waits for the next run. Any other temporary
+            # failure fails the row with the last reply.
             event = events.DEFERRED if throttled else events.FAILED
             return _record(journal, summary, event, recipient, message_id, error)
         except HyperMailerError as error:

@@ -63,7 +63,7 @@ class ConnectError(TransportError, ConnectionError):
 
 
 class LoginUnavailable(ConnectError):
-    """The server could not check the login just now: no answer, a dropped line or a 4xx reply."""
+    """The server could not check the login just now: a timeout, a dropped connection or a 4xx reply."""
 
 
 class TLSError(TransportError):

@@ -54,7 +54,7 @@ class Recipient:
     shown and ``fields[n]`` the n-th column after it (the status column is
     not counted). ``names`` maps each non-blank header to its column's text.
     ``key`` is the casefolded address, the identity used for duplicates,
-    suppression and the journal. ``cc_names`` holds the display name typed
+    suppression and the journal. ``cc_names`` contains the display name typed
     with each CC address (``""`` when none), in the order of ``cc``.
     """
 

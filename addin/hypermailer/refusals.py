@@ -1,6 +1,6 @@
 """Find the "הסר" replies among saved messages, so their senders stop getting mail.
 
-The footer of an advertisement tells the recipient to reply with the word
+The footer of an advertisement asks the recipient to reply with the word
 "הסר" (remove). This module reads replies saved from a mail program, as
 ``.eml`` files, folders of them or ``.mbox`` files, and returns the sender of
 each message whose subject or first line of text asks to be removed.
@@ -30,7 +30,7 @@ _PUNCTUATION = re.compile(r"[\s\"'.,;:!?*()\[\]\-–—]+")
 
 @dataclass(frozen=True)
 class Refusal:
-    """One saved message that asks to be removed: its sender and where it was found."""
+    """A removal request found in a saved message: the sender's address and the file it came from."""
 
     address: str
     source: str

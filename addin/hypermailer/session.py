@@ -186,8 +186,9 @@ def ensure_campaign_id(campaign: Campaign,
 def send_question(count: int, mailbox: Mailbox, quota: DailyQuota | None = None) -> str:
     """Return the question asked before sending: the count, the mailbox and the duration.
 
-    With *quota* (the mailbox's daily count), the question also says how many
-    rows must wait for a later run and from when the limit frees up.
+    With *quota* (the mailbox's daily count), the question also gives the
+    number of rows that must wait for a later run, and the time the limit
+    frees up when it is used up.
     """
     question = ngettext("Send {count} message through mailbox {mailbox} ({sender})?",
                         "Send {count} messages through mailbox {mailbox} ({sender})?",

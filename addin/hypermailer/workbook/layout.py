@@ -3,7 +3,7 @@
 The build, the reader and the writer find everything through these table and
 defined names, never through sheet titles or cell addresses, so titles can be
 Hebrew and users can move things around. Each known table column has an
-English header, translated through the message catalogue; the reader accepts
+English header, translated through the message catalogue. The reader accepts
 it in either language, whatever language the workbook was built in.
 """
 
