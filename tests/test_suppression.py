@@ -269,3 +269,16 @@ def test_workbook_unsubscribed_table_not_copied_by_dry_run(home, tmp_path):
     run_cli("send", book, "--dry-run")
 
     assert suppression.read_list(mailbox) == []
+
+
+def test_workbook_unsubscribed_copy_keeps_source_and_date(home, tmp_path):
+    book = tmp_path / "book.xlsm"
+    build_workbook(book, language="en")
+    mailbox = FileWorkbook(book).read_campaign().mailboxes[0]
+
+    assert run_cli("send", book, "--yes") == 0
+    (entry,) = suppression.read_list(mailbox)
+
+    assert entry.address == "former.client@example.org"
+    assert entry.source.startswith("book.xlsm: ")
+    assert "2024" in entry.source

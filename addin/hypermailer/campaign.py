@@ -148,6 +148,8 @@ class Campaign:
     extra: dict[str, str] = field(default_factory=dict)
     advertisement: bool = False
     unsubscribe_key: bytes = field(default=b"", repr=False)
+    #: The source and date the Unsubscribed table gives for each of its addresses.
+    unsubscribe_details: dict[str, str] = field(default_factory=dict)
     #: Where the subject and body were read from (``"subject"`` -> ``'Message'!B2``).
     locations: dict[str, str] = field(default_factory=dict)
 

@@ -143,9 +143,11 @@ def keep_workbook_unsubscribes(campaign: Campaign, mailbox: Mailbox) -> None:
     file sent through the same mailbox, from either front end.
     """
     new = campaign.unsubscribed - suppression.suppressed_addresses(mailbox)
-    if new:
-        source = campaign.source_path.name if campaign.source_path else ""
-        suppression.add_addresses(mailbox, sorted(new), source=source)
+    workbook = campaign.source_path.name if campaign.source_path else ""
+    for address in sorted(new):
+        detail = campaign.unsubscribe_details.get(address, "")
+        source = f"{workbook}: {detail}" if detail else workbook
+        suppression.add_addresses(mailbox, [address], source=source)
 
 
 def campaign_id_for(campaign: Campaign) -> str:

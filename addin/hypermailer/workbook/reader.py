@@ -16,6 +16,7 @@ from xml.etree import ElementTree
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from openpyxl.workbook.workbook import Workbook
 
+from hypermailer.cells import CellDisplayError, format_cell
 from hypermailer.campaign import BodyFormat, Campaign, Mailbox, SourceRow, Table
 from hypermailer.errors import WorkbookError
 from hypermailer.i18n import _, normalise_language
@@ -210,6 +211,7 @@ class _CampaignReader:
             campaign_id=self.text(layout.CAMPAIGN_ID),
             language=self.language(),
             unsubscribed=self.unsubscribed(),
+            unsubscribe_details=self.unsubscribe_details(),
             base_folder=self.base_folder,
             source_path=self.path,
             mailboxes=self.mailboxes(),
@@ -362,12 +364,23 @@ class _CampaignReader:
             path=str(self.path), sheet=sheet, cell=cell)
 
     def unsubscribed(self) -> frozenset[str]:
+        return frozenset(self.unsubscribe_details())
+
+    def unsubscribe_details(self) -> dict[str, str]:
+        """Map each address of the Unsubscribed table to its source and date as typed, if any."""
         table = self._helper_table(layout.UNSUBSCRIBED_TABLE)
         if table is None:
-            return frozenset()
+            return {}
         index = self._require_column(table, "address")
-        addresses = (value_text(row.cells[index].value) for row in table.rows)
-        return frozenset(address for address in addresses if address)
+        details = {}
+        for row in table.rows:
+            address = value_text(row.cells[index].value)
+            if not address:
+                continue
+            notes = [_display(row.cells[table.keys[key]])
+                     for key in ("source", "date") if key in table.keys]
+            details[address] = ", ".join(note for note in notes if note)
+        return details
 
     def mailboxes(self) -> tuple[Mailbox, ...]:
         table = self._helper_table(layout.MAILBOXES_TABLE)
@@ -384,3 +397,10 @@ class _CampaignReader:
                                                labels=labels))
         return tuple(mailboxes)
 
+
+def _display(cell) -> str:
+    """Return a helper cell's text as the sheet shows it, or ``""`` for an error value."""
+    try:
+        return format_cell(cell).strip()
+    except CellDisplayError:
+        return ""
