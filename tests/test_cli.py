@@ -633,8 +633,8 @@ def test_cli_login_warns_about_plaintext_keyring(workdir, smtp_server, file_keyr
     assert "plain" in capsys.readouterr().err
 
 
-def test_cli_login_to_plaintext_keyring_claims_no_system_keyring(workdir, smtp_server,
-                                                                file_keyring, monkeypatch, capsys):
+def test_cli_login_plaintext_keyring_message(workdir, smtp_server, file_keyring, monkeypatch,
+                                            capsys):
     server = smtp_server(security="starttls", auth=True)
     mailboxes = write_mailboxes(workdir / "mailboxes.toml", server, username=USERNAME)
     monkeypatch.setattr("sys.stdin", io.StringIO("secret\n"))

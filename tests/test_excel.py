@@ -634,7 +634,7 @@ def test_send_after_subject_changed_says_how_to_resend(workbook_path: Path) -> N
     assert len(outbox_messages(workbook_path)) == 5
 
 
-def test_send_after_closing_without_saving_sends_nothing_again(workbook_path: Path) -> None:
+def test_send_after_unsaved_close_resends_nothing(workbook_path: Path) -> None:
     """Excel closed without saving: the workbook lost its new campaign id, not its journal."""
     unsaved = workbook_path.read_bytes()
     press(buttons.send, workbook_path, RecordingInterface())
@@ -646,7 +646,7 @@ def test_send_after_closing_without_saving_sends_nothing_again(workbook_path: Pa
     assert "Nothing to send" in ui.alerts[-1][0]
 
 
-def test_new_campaign_button_is_remembered_for_an_unsaved_close(workbook_path: Path) -> None:
+def test_new_campaign_survives_unsaved_close(workbook_path: Path) -> None:
     press(buttons.send, workbook_path, RecordingInterface())
     press(buttons.new_campaign, workbook_path, RecordingInterface())
     new_id = FileWorkbook(workbook_path).read_campaign().campaign_id
@@ -750,7 +750,7 @@ def test_copied_workbook_without_id_warns_before_sending(workbook_path: Path) ->
     assert "CampaignId cell" in ui.questions[-1]
 
 
-def test_check_keeps_waiting_status_while_limit_is_used_up(workbook_path: Path) -> None:
+def test_check_keeps_waiting_status(workbook_path: Path) -> None:
     set_local_outbox_per_day(workbook_path, 2)
     press(buttons.send, workbook_path, RecordingInterface())
 

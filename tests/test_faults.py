@@ -228,7 +228,7 @@ def test_fault_sender_rejected_rows_sent_by_plain_rerun(workdir, smtp_server):
     assert delivered(server) == sorted([*OTHERS, TARGET])
 
 
-def test_fault_size_refusal_at_mail_fails_only_its_row(workdir, smtp_server):
+def test_fault_mail_552_fails_only_its_row(workdir, smtp_server):
     server = smtp_server(security="none", auth=False,
                          faults=Faults(mail_replies={2: "552 5.3.4 message too big"}))
 

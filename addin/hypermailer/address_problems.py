@@ -1,4 +1,4 @@
-"""Say in the user's language what is wrong with an address email-validator refused.
+"""Say in the user's language what is wrong with an address email-validator rejected.
 
 email-validator explains a refusal in English only. Rather than parse its
 sentences, which change between releases, HyperMailer looks at the address
@@ -17,7 +17,7 @@ from hypermailer.i18n import _
 
 # Characters RFC 5322 allows unquoted before the @ (atext), plus the period.
 _LOCAL_ALLOWED = frozenset(string.ascii_letters + string.digits + "!#$%&'*+-/=?^_`{|}~.")
-# The longest address and local part RFC 5321 permits, in octets.
+# The maximum length of an address and of its local part under RFC 5321, in octets.
 _MAX_ADDRESS, _MAX_LOCAL = 254, 64
 
 
@@ -69,19 +69,19 @@ def _local_characters(address: str) -> str:
     if foreign:
         return _("The part before the @ sign has letters outside the Latin alphabet: {characters}.").format(
             characters=" ".join(foreign))
-    refused = _distinct(char for char in local if char not in _LOCAL_ALLOWED)
-    if refused:
+    invalid = _distinct(char for char in local if char not in _LOCAL_ALLOWED)
+    if invalid:
         return _("The part before the @ sign contains characters that are not allowed: {characters}.").format(
-            characters=" ".join(refused))
+            characters=" ".join(invalid))
     return ""
 
 
 def _domain_characters(address: str) -> str:
     domain = address.rpartition("@")[2]
-    refused = _distinct(char for char in domain if not (char.isalnum() or char in ".-"))
-    if refused:
+    invalid = _distinct(char for char in domain if not (char.isalnum() or char in ".-"))
+    if invalid:
         return _("The part after the @ sign contains characters that are not allowed: {characters}.").format(
-            characters=" ".join(refused))
+            characters=" ".join(invalid))
     return ""
 
 

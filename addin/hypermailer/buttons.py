@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
 
-from hypermailer import campaign_ids, credentials, paths, refusals, run_report, session, suppression
+from hypermailer import campaign_ids, credentials, paths, removal_requests, run_report, session
 from hypermailer.campaign import STATUS_HEADERS, Campaign, Mailbox
 from hypermailer.checking import CheckReport, build_message, check_campaign
 from hypermailer.clipboard import parse_clipboard, table_content
@@ -299,19 +299,15 @@ def scan_replies(workbook: CampaignWorkbook, ui: UserInterface) -> None:
     paths = ui.choose_files(_("Choose the saved replies (.eml or .mbox files)"))
     if not paths:
         return
-    found, read = refusals.scan(paths)
-    added = []
-    for refusal in found:
-        result = suppression.add_addresses(mailbox, [refusal.address],
-                                           source=_("reply {file}").format(file=refusal.source))
-        added += result.added
+    result = removal_requests.suppress_senders(mailbox, paths)
     text = ngettext("Read {read} message; {count} asked to be removed.",
-                    "Read {read} messages; {count} asked to be removed.", read).format(
-        read=read, count=len(found))
-    if added:
+                    "Read {read} messages; {count} asked to be removed.", result.read).format(
+        read=result.read, count=len(result.requests))
+    if result.added:
+        addresses = ", ".join(request.address for request in result.added)
         text += "\n\n" + _("Added to the suppression list of {sender}: {addresses}. Click Check "
                             "to see the rows they affect.").format(
-            sender=mailbox.from_address, addresses=", ".join(added))
+            sender=mailbox.from_address, addresses=addresses)
     ui.alert(text)
 
 

@@ -12,7 +12,7 @@ from hypermailer.i18n import _
 
 
 def whole_number(minimum: int = 1) -> click.IntRange:
-    """A whole-number option type whose name appears translated in click's errors."""
+    """Return a whole-number option type whose name appears translated in click's errors."""
     number = click.IntRange(min=minimum)
     number.name = _("whole number")
     return number

@@ -35,7 +35,7 @@ class EarlierCampaign:
 def earlier_campaigns(folder: Path, campaign_id: str, keys: Iterable[str], *,
                       now: float | None = None) -> list[EarlierCampaign]:
     """Return the recent campaigns in *folder* that sent to any of *keys*, most overlap first."""
-    wanted = set(keys)
+    addresses = set(keys)
     own = journal_path(folder, campaign_id)
     oldest = (now if now is not None else time.time()) - RECENT_DAYS * 24 * 60 * 60
     found = []
@@ -47,7 +47,7 @@ def earlier_campaigns(folder: Path, campaign_id: str, keys: Iterable[str], *,
         except JournalError as error:
             log.warning("not comparing with the damaged journal %s: %s", path, error)
             continue
-        count = sum(1 for key, entry in entries.items() if key in wanted and entry.event == events.SENT)
+        count = sum(1 for key, entry in entries.items() if key in addresses and entry.event == events.SENT)
         if count:
             found.append(EarlierCampaign(path.stem, count))
     return sorted(found, key=lambda earlier: -earlier.count)

@@ -1,4 +1,4 @@
-"""What a run tells the user besides sending: warnings before it, counts and next steps after it.
+"""The messages of a run besides sending: warnings before it, counts and next steps after it.
 
 The command line and the ribbon report the same facts. Only the way to act
 differs (an option to type, or a button to click), so each note is a whole

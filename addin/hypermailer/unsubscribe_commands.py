@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from hypermailer import output, refusals, suppression, unsubscribe
+from hypermailer import output, removal_requests, suppression, unsubscribe
 from hypermailer.campaign import Mailbox
 from hypermailer.commands import EXIT_OK, EXIT_ROWS_FAILED
 from hypermailer.i18n import _, ngettext
@@ -44,24 +44,18 @@ def run_unsubscribe_import(choice: MailboxChoice, path: Path, source: str) -> in
 def run_unsubscribe_scan(choice: MailboxChoice, paths: tuple[Path, ...]) -> int:
     """Add the sender of every saved "הסר" reply in *paths* to the suppression list."""
     mailbox = _chosen_mailbox(choice)
-    found, read = refusals.scan(list(paths))
-    added, already, invalid = [], [], []
-    for refusal in found:
-        result = suppression.add_addresses(mailbox, [refusal.address],
-                                           source=_("reply {file}").format(file=refusal.source))
-        for address in result.added:
-            output.console.print(_("Added {address} (reply {file}).").format(
-                address=address, file=refusal.source), markup=False)
-        added += result.added
-        already += result.already_listed
-        invalid += result.invalid
+    result = removal_requests.suppress_senders(mailbox, list(paths))
+    for request in result.added:
+        output.console.print(_("Added {address} (reply {file}).").format(
+            address=request.address, file=request.source), markup=False)
     output.console.print(ngettext(
         "Read {read} message; {count} asked to be removed.",
-        "Read {read} messages; {count} asked to be removed.", read).format(
-        read=read, count=len(found)))
+        "Read {read} messages; {count} asked to be removed.", result.read).format(
+        read=result.read, count=len(result.requests)))
     _show_suppression_result(mailbox, suppression.ImportResult(
-        tuple(added), tuple(already), tuple(invalid)))
-    return EXIT_ROWS_FAILED if invalid else EXIT_OK
+        tuple(request.address for request in result.added), result.already_listed,
+        result.invalid))
+    return EXIT_ROWS_FAILED if result.invalid else EXIT_OK
 
 
 def run_unsubscribe_remove(choice: MailboxChoice, addresses: tuple[str, ...]) -> int:

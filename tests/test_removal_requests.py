@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hypermailer import refusals, suppression
+from hypermailer import removal_requests, suppression
 from hypermailer.cli import main
 from hypermailer.mailboxes import builtin_outbox
 
@@ -38,7 +38,7 @@ def save_eml(folder: Path, name: str, message: EmailMessage) -> Path:
     ("Re: winter sale", "\n\nRemove me\n> quoted"),
 ])
 def test_asks_removal_recognises_requests(subject, text):
-    assert refusals.asks_removal(reply("dana@example.com", subject, text))
+    assert removal_requests.asks_removal(reply("dana@example.com", subject, text))
 
 
 @pytest.mark.parametrize("subject, text", [
@@ -47,7 +47,7 @@ def test_asks_removal_recognises_requests(subject, text):
     ("Re: winter sale", "Please do not remove my order"),
 ])
 def test_asks_removal_ignores_other_replies(subject, text):
-    assert not refusals.asks_removal(reply("dana@example.com", subject, text))
+    assert not removal_requests.asks_removal(reply("dana@example.com", subject, text))
 
 
 def test_scan_reads_eml_folder_and_mbox(tmp_path):
@@ -60,10 +60,10 @@ def test_scan_reads_eml_folder_and_mbox(tmp_path):
     box.flush()
     box.close()
 
-    found, read = refusals.scan([folder, tmp_path / "inbox.mbox"])
+    found, read = removal_requests.scan([folder, tmp_path / "inbox.mbox"])
 
     assert read == 3
-    assert [(refusal.address, refusal.source) for refusal in found] == [
+    assert [(request.address, request.source) for request in found] == [
         ("dana@example.com", "1.eml"), ("noa@example.com", "inbox.mbox #1")]
 
 
